@@ -1,0 +1,84 @@
+"""Sandesh: school notices to every parent on WhatsApp, in Nepali or English."""
+
+from flask import Flask
+
+from portal import config
+from portal.config import INSTANCE_PATH, PROJECT_ROOT
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the web app: settings, extensions, blueprints, error pages and commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config.load())
+    app.config.update(overrides or {})
+    register_extensions(app)
+    register_web(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.extensions import babel, compress, csrf, db, login_manager, migrate
+    from portal.models import sqlite_pragmas
+    from portal.web.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        sqlite_pragmas(db.engine)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    compress.init_app(app)
+
+
+def register_web(app: Flask) -> None:
+    from portal.web import assets, errors, i18n, security
+
+    assets.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal import health
+    from portal.web import (
+        audit,
+        auth,
+        classes,
+        dashboard,
+        guardians,
+        imports,
+        schools,
+        students,
+        teachers,
+    )
+
+    for module in (
+        health,
+        auth,
+        dashboard,
+        classes,
+        students,
+        guardians,
+        teachers,
+        imports,
+        audit,
+        schools,
+    ):
+        app.register_blueprint(module.bp)
+
+
+def register_commands(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

@@ -1,0 +1,108 @@
+"""Settings from the environment, with defaults that need nothing installed (SQLite, SqliteHuey)."""
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("SANDESH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app is asked to start in production without what it needs."""
+
+
+def environment(env=os.environ) -> str:
+    """Which run mode: `development` (default), `testing` or `production`."""
+    return env.get("SANDESH_ENV", "development").strip().lower() or "development"
+
+
+def _kept_secret(name: str, make) -> str:
+    """A development secret made once and kept under instance/, so restarts keep sessions."""
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_PATH / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(env=os.environ) -> str:
+    """The SQLAlchemy URL; `postgres://` (as some hosts write it) is accepted."""
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_PATH / 'sandesh.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def load(env=os.environ) -> dict:
+    """Every setting the app reads, as a mapping for `app.config`."""
+    mode = environment(env)
+    production = mode == "production"
+    secret_key = env.get("SECRET_KEY", "").strip()
+    encryption_key = env.get("ENCRYPTION_KEY", "").strip()
+    if production:
+        missing = [
+            n for n, v in (("SECRET_KEY", secret_key), ("ENCRYPTION_KEY", encryption_key)) if not v
+        ]
+        if missing:
+            raise ConfigError(f"production needs {', '.join(missing)} in the environment")
+        if len(secret_key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+    secret_key = secret_key or _kept_secret("secret_key", lambda: secrets.token_urlsafe(48))
+    encryption_key = encryption_key or _kept_secret(
+        "encryption_key", lambda: Fernet.generate_key().decode()
+    )
+    return {
+        "SANDESH_ENV": mode,
+        "TESTING": mode == "testing",
+        "SECRET_KEY": secret_key,
+        "ENCRYPTION_KEY": encryption_key,
+        "SQLALCHEMY_DATABASE_URI": database_url(env),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
+        "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip() or "sandbox",
+        "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),
+        "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
+        "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or None,
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
+        "WHATSAPP_RATE_MPS": float(env.get("WHATSAPP_RATE_MPS", "80")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "ne",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Kathmandu",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/plain",
+            "text/csv",
+            "application/javascript",
+            "text/javascript",
+            "application/json",
+            "image/svg+xml",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 256,
+        "COMPRESS_STREAMS": False,
+        "SEND_FILE_MAX_AGE_DEFAULT": 0,
+        # argon2id cost: OWASP's floor is m=19 MiB, t=2, p=1; tests use a cheaper setting.
+        "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", "1" if mode == "testing" else "3")),
+        "ARGON2_MEMORY_KIB": int(
+            env.get("ARGON2_MEMORY_KIB", "8" if mode == "testing" else "65536")
+        ),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        "PAGE_SIZE": 25,
+    }

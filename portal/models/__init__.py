@@ -1,0 +1,41 @@
+"""Every model, imported so Alembic and the app see the whole schema."""
+
+from portal.models.audit import ApiToken, AuditLog, LoginThrottle
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.people import GUARDIAN_LANGUAGES, LANGUAGES, ROLES, Teacher, User
+from portal.models.roster import Guardian, SchoolClass, Student, StudentGuardian
+from portal.models.school import School
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "GUARDIAN_LANGUAGES",
+    "Guardian",
+    "LANGUAGES",
+    "LoginThrottle",
+    "ROLES",
+    "School",
+    "SchoolClass",
+    "Student",
+    "StudentGuardian",
+    "Teacher",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]
+
+
+def sqlite_pragmas(engine) -> None:
+    """WAL, foreign keys and a busy timeout on every SQLite connection (no-op elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,30 @@
+"""The tenant: a school with its WhatsApp business number."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.base import Timestamps, UTCDateTime
+
+
+class School(Timestamps, db.Model):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_ne: Mapped[str | None] = mapped_column(sa.String(200))
+    phone_number_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Fernet token of the school's Graph API access token (see services/secrets.py).
+    access_token_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def display_name(self, locale: str) -> str:
+        """The school's name in the reader's language, falling back to the English one."""
+        return self.name_ne if locale == "ne" and self.name_ne else self.name
+
+    def __repr__(self) -> str:
+        return f"<School {self.slug}>"

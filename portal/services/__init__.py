@@ -1,0 +1,1 @@
+"""The domain: plain functions with keyword-only arguments; they never commit."""

@@ -1,0 +1,66 @@
+"""Audit log entries for every change an admin makes."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.extensions import db
+from portal.models import AuditLog
+
+# Every action recorded, with how people read it. Record only actions listed here.
+ACTIONS = {
+    "school.create": _l("added the school"),
+    "user.create": _l("added a portal user"),
+    "token.create": _l("created an API token"),
+    "roster.import": _l("imported a roster file"),
+    "class.create": _l("added a class"),
+    "class.update": _l("changed a class"),
+    "student.create": _l("added a student"),
+    "student.update": _l("changed a student"),
+    "student.deactivate": _l("deactivated a student"),
+    "student.reactivate": _l("reactivated a student"),
+    "guardian.create": _l("added a guardian"),
+    "guardian.update": _l("changed a guardian"),
+    "guardian.deactivate": _l("deactivated a guardian"),
+    "guardian.reactivate": _l("reactivated a guardian"),
+    "guardian.link": _l("linked a guardian to a student"),
+    "guardian.unlink": _l("unlinked a guardian from a student"),
+    "teacher.create": _l("added a teacher"),
+    "teacher.update": _l("changed a teacher"),
+    "teacher.deactivate": _l("deactivated a teacher"),
+    "teacher.reactivate": _l("reactivated a teacher"),
+}
+
+
+def action_label(action: str):
+    """The action as a sentence fragment in the reader's language."""
+    return ACTIONS.get(action, action)
+
+
+def record(*, school_id, user_id, action: str, target=None, changes: dict | None = None):
+    """Add an audit row (the caller commits it with the change it describes)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = AuditLog(
+        school_id=school_id,
+        user_id=user_id,
+        action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id=getattr(target, "id", None),
+        changes=changes or {},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def diff(obj, fields, new_values: dict) -> dict:
+    """Set the given fields on obj and return {field: [old, new]} for those that changed."""
+    changes = {}
+    for field in fields:
+        old, new = getattr(obj, field), new_values[field]
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(obj, field, new)
+    return changes
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)

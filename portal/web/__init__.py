@@ -1,0 +1,1 @@
+"""The portal: server-rendered HTML with HTMX fragments, one blueprint per area."""

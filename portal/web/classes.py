@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+bp = Blueprint("classes", __name__, url_prefix="/classes")
+
+
+@bp.get("/")
+def index():
+    return "classes"

@@ -1,0 +1,55 @@
+"""The reader's language (ne or en), Devanagari digits, and both calendars in templates."""
+
+from babel.numbers import format_decimal
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.models import LANGUAGES
+from portal.services import dates
+from portal.services.audit import action_label
+from portal.services.numerals import localize_digits
+from portal.services.phones import display_phone
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the one chosen this visit, else the browser's."""
+    if not has_request_context():
+        return None  # Flask-Babel falls back to BABEL_DEFAULT_LOCALE (or force_locale)
+    if current_user.is_authenticated:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "ne"
+
+
+def locale_code() -> str:
+    return str(get_locale() or "ne")
+
+
+def number(value) -> str:
+    """`1,234` in English, `१,२३४` in Nepali."""
+    if value is None:
+        return ""
+    locale = locale_code()
+    return localize_digits(format_decimal(value, locale="en"), locale)
+
+
+def digits(value) -> str:
+    """Any text with its digits in the reader's script (roll numbers, years, class names)."""
+    return localize_digits("" if value is None else str(value), locale_code())
+
+
+def init_app(app: Flask) -> None:
+    """Template filters and globals for language-aware output."""
+    app.add_template_filter(number, "number")
+    app.add_template_filter(digits, "digits")
+    app.add_template_filter(lambda d: d and dates.format_dual_date(d, locale_code()), "date")
+    app.add_template_filter(
+        lambda d: d and dates.format_dual_datetime(d, locale_code()), "datetime"
+    )
+    app.add_template_filter(lambda p: p and digits(display_phone(p)), "phone")
+    app.add_template_filter(action_label, "audit_action")
+    app.add_template_global(locale_code, "locale_code")
+    app.add_template_global(get_locale, "get_locale")

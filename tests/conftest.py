@@ -1,0 +1,130 @@
+"""Fixtures: one app and one migrated database per run, emptied after every test.
+
+The embedded run uses a fresh SQLite file; the PostgreSQL run sets DATABASE_URL (and
+REDIS_URL) to a fresh database made by scripts/test.
+"""
+
+import os
+import re
+import tempfile
+
+import pytest
+
+_TMP = tempfile.mkdtemp(prefix="sandesh-test-")
+os.environ["SANDESH_ENV"] = "testing"
+os.environ.setdefault("SANDESH_INSTANCE_PATH", _TMP)
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
+
+import sqlalchemy as sa  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db as _db  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production: a fresh `g` and DB session,
+    not the test's own (which the `db` fixture holds open)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app()
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """The database, emptied after each test (fast on both SQLite and PostgreSQL)."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+class Portal:
+    """A test client that behaves like a person's browser: it signs in and sends CSRF tokens."""
+
+    TOKEN = re.compile(
+        r'name="csrf_token" type="hidden" value="([^"]+)"|'
+        r'name="csrf_token" value="([^"]+)"'
+    )
+
+    def __init__(self, client):
+        self.client = client
+        self._token = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            html = self.client.get("/login", follow_redirects=True).get_data(as_text=True)
+            match = self.TOKEN.search(html)
+            assert match, "no CSRF token on the login page"
+            self._token = match.group(1) or match.group(2)
+        return self._token
+
+    def get(self, url, htmx=False, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.get(url, headers=headers, **kwargs)
+
+    def post(self, url, data=None, htmx=False, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data, headers=headers, **kwargs)
+
+    def login(self, user, password=PASSWORD):
+        response = self.post("/login", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self._token = None  # the session was renewed at sign-in
+        return response
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def portal(client):
+    return Portal(client)
+
+
+@pytest.fixture
+def school(db):
+    from tests.factories import SchoolFactory
+
+    return SchoolFactory()
+
+
+@pytest.fixture
+def admin(school):
+    from tests.factories import UserFactory
+
+    return UserFactory(school=school, role="admin")
+
+
+@pytest.fixture
+def admin_portal(portal, admin):
+    portal.login(admin)
+    return portal
