@@ -2,11 +2,32 @@
 
 from portal.models.audit import ApiToken, AuditLog, LoginThrottle
 from portal.models.base import UTCDateTime, utcnow
+from portal.models.broadcast import (
+    DELIVERY_STATUSES,
+    FINAL,
+    KINDS,
+    PROGRESS,
+    Broadcast,
+    Delivery,
+    Template,
+)
 from portal.models.people import GUARDIAN_LANGUAGES, LANGUAGES, ROLES, Teacher, User
 from portal.models.roster import Guardian, SchoolClass, Student, StudentGuardian
 from portal.models.school import School
+from portal.models.webhook import InboundMessage, SandboxMessage, StatusEvent, WebhookEvent
 
 __all__ = [
+    "DELIVERY_STATUSES",
+    "FINAL",
+    "KINDS",
+    "PROGRESS",
+    "Broadcast",
+    "Delivery",
+    "InboundMessage",
+    "SandboxMessage",
+    "StatusEvent",
+    "Template",
+    "WebhookEvent",
     "ApiToken",
     "AuditLog",
     "GUARDIAN_LANGUAGES",

@@ -1,6 +1,6 @@
 """The tenant: a school with its WhatsApp business number."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +21,13 @@ class School(Timestamps, db.Model):
     access_token_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Quiet hours in Nepal time: non-urgent sends wait until they end.
+    quiet_start: Mapped[time] = mapped_column(sa.Time, default=time(21, 0))
+    quiet_end: Mapped[time] = mapped_column(sa.Time, default=time(6, 0))
+    template_fallback_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    # Set when Meta reports a quality, policy, token or payment problem: sending stops.
+    sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
     def display_name(self, locale: str) -> str:
         """The school's name in the reader's language, falling back to the English one."""

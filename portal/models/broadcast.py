@@ -1,0 +1,125 @@
+"""Broadcasts and their deliveries: one message per guardian, tracked to read."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import Timestamps, UTCDateTime, utcnow
+
+KINDS = ("notice", "homework", "absence", "event", "emergency")
+SOURCES = ("portal", "api", "teacher", "schedule")
+BROADCAST_STATUSES = ("draft", "scheduled", "sending", "completed", "cancelled")
+DELIVERY_STATUSES = (
+    "pending",  # waiting for a worker (or for its next attempt)
+    "sending",  # claimed by a worker until lease_until
+    "accepted",  # Meta answered 200 with a wamid
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "skipped",  # opted out, or otherwise not to be messaged
+    "cancelled",  # the broadcast was cancelled before this one went out
+)
+# Status webhooks only move a delivery forward along this order.
+PROGRESS = {"pending": 0, "sending": 1, "accepted": 2, "sent": 3, "delivered": 4, "read": 5}
+FINAL = ("failed", "skipped", "cancelled")
+
+
+class Broadcast(Timestamps, db.Model):
+    """A message for the parents of some classes, in one or both languages, now or later."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (sa.Index("ix_broadcasts_due", "status", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.Enum(*KINDS, name="broadcast_kind", native_enum=False))
+    source: Mapped[str] = mapped_column(
+        sa.Enum(*SOURCES, name="broadcast_source", native_enum=False)
+    )
+    status: Mapped[str] = mapped_column(
+        sa.Enum(*BROADCAST_STATUSES, name="broadcast_status", native_enum=False),
+        default="scheduled",
+    )
+    # Targets as the school writes them: "5A", "5" (a whole grade), "ALL".
+    targets: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # For absence alerts: only these students' guardians.
+    student_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    subject: Mapped[str | None] = mapped_column(sa.String(100))
+    body_en: Mapped[str | None] = mapped_column(sa.Text)
+    body_ne: Mapped[str | None] = mapped_column(sa.Text)
+    author_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    author_teacher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teachers.id"))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reach, recorded when the broadcast completes.
+    targeted_count: Mapped[int | None]
+    delivered_count: Mapped[int | None]
+
+    school = relationship("School")
+    author_user = relationship("User")
+    author_teacher = relationship("Teacher")
+
+    @property
+    def languages(self) -> list[str]:
+        return [lang for lang, body in (("ne", self.body_ne), ("en", self.body_en)) if body]
+
+    def __repr__(self) -> str:
+        return f"<Broadcast {self.id} {self.kind} {self.status}>"
+
+
+class Delivery(db.Model):
+    """One guardian's message for one broadcast; unique per pair, so a retried fan-out adds
+    nothing."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("broadcast_id", "guardian_id"),
+        sa.Index("ix_deliveries_work", "status", "next_attempt_at"),
+        sa.Index("ix_deliveries_broadcast_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    broadcast_id: Mapped[int] = mapped_column(sa.ForeignKey("broadcasts.id"))
+    guardian_id: Mapped[int] = mapped_column(sa.ForeignKey("guardians.id"), index=True)
+    student_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    status: Mapped[str] = mapped_column(
+        sa.Enum(*DELIVERY_STATUSES, name="delivery_status", native_enum=False), default="pending"
+    )
+    wamid: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    sent_as: Mapped[str | None] = mapped_column(sa.String(16))  # "text" or "template"
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_code: Mapped[int | None]
+    error_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    broadcast = relationship("Broadcast")
+    guardian = relationship("Guardian")
+
+
+class Template(db.Model):
+    """Which approved Meta template a school uses for a purpose in a language."""
+
+    __tablename__ = "templates"
+    __table_args__ = (sa.UniqueConstraint("school_id", "purpose", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(32))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    meta_name: Mapped[str] = mapped_column(sa.String(512))
+    params: Mapped[list] = mapped_column(sa.JSON, default=list)
+    approved: Mapped[bool] = mapped_column(default=True)

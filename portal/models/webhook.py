@@ -1,0 +1,88 @@
+"""What Meta tells us: raw webhook events, statuses and inbound messages."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+
+EVENT_STATUSES = ("pending", "processing", "processed", "failed")
+
+
+class WebhookEvent(db.Model):
+    """A webhook POST exactly as received (raw bytes), stored before Meta gets its 200."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (sa.Index("ix_webhook_events_work", "status", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    source: Mapped[str] = mapped_column(sa.String(16), default="meta")  # or "sandbox"
+    status: Mapped[str] = mapped_column(
+        sa.Enum(*EVENT_STATUSES, name="webhook_event_status", native_enum=False),
+        default="pending",
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StatusEvent(db.Model):
+    """One status Meta reported for a wamid; kept even when the wamid is not known yet."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (sa.UniqueConstraint("wamid", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    wamid: Mapped[str] = mapped_column(sa.String(128))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deliveries.id"), index=True)
+    callback_data: Mapped[str | None] = mapped_column(sa.String(512))
+    error_code: Mapped[int | None]
+    error_title: Mapped[str | None] = mapped_column(sa.String(300))
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundMessage(db.Model):
+    """A message someone sent to a school's number; unique wamid, so a retry adds nothing."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    phone_number_id: Mapped[str] = mapped_column(sa.String(64))
+    wamid: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    sender: Mapped[str | None] = mapped_column(sa.String(32))
+    wa_id: Mapped[str | None] = mapped_column(sa.String(64))
+    user_id: Mapped[str | None] = mapped_column(sa.String(128))
+    profile_name: Mapped[str | None] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(32))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    context_wamid: Mapped[str | None] = mapped_column(sa.String(128))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SandboxMessage(db.Model):
+    """What the sandbox transport would have sent (or a simulated phone wrote)."""
+
+    __tablename__ = "sandbox_messages"
+    __table_args__ = (sa.Index("ix_sandbox_messages_phone", "phone_number_id", "peer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(sa.String(64))
+    peer: Mapped[str] = mapped_column(sa.String(32))  # the other phone, E.164 digits
+    direction: Mapped[str] = mapped_column(sa.String(3))  # "out" (to the phone) or "in"
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "text" or "template"
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    wamid: Mapped[str | None] = mapped_column(sa.String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
