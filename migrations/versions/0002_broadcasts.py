@@ -1,8 +1,8 @@
-"""broadcasts, deliveries, webhooks
+"""broadcasts, deliveries, webhooks, alerts
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 19:00:55.560742
+Create Date: 2026-11-22 19:03:14.018165
 
 """
 from alembic import op
@@ -48,6 +48,20 @@ def upgrade():
     )
     with op.batch_alter_table('webhook_events', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_events_work', ['status', 'lease_until'], unique=False)
+
+    op.create_table('alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_alerts_school_id_schools')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_school_id'), ['school_id'], unique=False)
 
     op.create_table('inbound_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -215,6 +229,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_inbound_messages_school_id'))
 
     op.drop_table('inbound_messages')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alerts_school_id'))
+
+    op.drop_table('alerts')
     with op.batch_alter_table('webhook_events', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_events_work')
 

@@ -13,7 +13,7 @@ from portal.models.broadcast import (
 )
 from portal.models.people import GUARDIAN_LANGUAGES, LANGUAGES, ROLES, Teacher, User
 from portal.models.roster import Guardian, SchoolClass, Student, StudentGuardian
-from portal.models.school import School
+from portal.models.school import Alert, School
 from portal.models.webhook import InboundMessage, SandboxMessage, StatusEvent, WebhookEvent
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "StatusEvent",
     "Template",
     "WebhookEvent",
+    "Alert",
     "ApiToken",
     "AuditLog",
     "GUARDIAN_LANGUAGES",

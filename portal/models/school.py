@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models.base import Timestamps, UTCDateTime
+from portal.models.base import Timestamps, UTCDateTime, utcnow
 
 
 class School(Timestamps, db.Model):
@@ -35,3 +35,17 @@ class School(Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<School {self.slug}>"
+
+
+class Alert(db.Model):
+    """Something a school's admins must act on (a paused number, a misconfigured template)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    code: Mapped[int | None]
+    action: Mapped[str] = mapped_column(sa.String(32))  # what Sandesh did: "paused", "failed"
+    details: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
