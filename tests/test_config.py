@@ -1,0 +1,128 @@
+"""Settings: production refuses to start without its secrets, development keeps its own,
+hosts' `postgres://` URLs work, cookies are secure in production, and keys rotate."""
+
+import stat
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from portal import config, create_app
+from portal.config import ConfigError, load
+from portal.extensions import db
+from portal.services import secrets
+
+SECRET = "s" * 48
+PRODUCTION = {"SANDESH_ENV": "production", "SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k"}
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    """A fresh, empty instance/ folder for settings that keep files there."""
+    monkeypatch.setattr(config, "INSTANCE_PATH", tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "env, missing",
+    [
+        ({"SANDESH_ENV": "production"}, "SECRET_KEY, ENCRYPTION_KEY"),
+        ({"SANDESH_ENV": "production", "ENCRYPTION_KEY": "k"}, "SECRET_KEY"),
+        ({"SANDESH_ENV": "production", "SECRET_KEY": SECRET}, "ENCRYPTION_KEY"),
+        ({"SANDESH_ENV": " Production ", "SECRET_KEY": " ", "ENCRYPTION_KEY": "k"}, "SECRET_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(env, missing, instance):
+    with pytest.raises(ConfigError, match=f"production needs {missing} in the environment"):
+        load(env)
+    assert list(instance.iterdir()) == []  # nothing was generated in its place
+
+
+def test_production_refuses_a_short_secret_key(instance):
+    with pytest.raises(ConfigError, match="SECRET_KEY must be at least 32 characters"):
+        load(PRODUCTION | {"SECRET_KEY": "too-short"})
+
+
+def test_the_app_itself_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("SANDESH_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ENCRYPTION_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY, ENCRYPTION_KEY"):
+        create_app()
+
+
+def test_development_makes_its_keys_once_and_keeps_them(instance):
+    first, second = load({}), load({})
+    assert len(first["SECRET_KEY"]) >= 32
+    assert second["SECRET_KEY"] == first["SECRET_KEY"]
+    assert second["ENCRYPTION_KEY"] == first["ENCRYPTION_KEY"]
+    Fernet(first["ENCRYPTION_KEY"])  # a usable key
+    kept = instance / "secret_key"
+    assert kept.read_text().strip() == first["SECRET_KEY"]
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+def test_keys_from_the_environment_win_and_are_not_written(instance):
+    settings = load({"SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k1,k2"})
+    assert (settings["SECRET_KEY"], settings["ENCRYPTION_KEY"]) == (SECRET, "k1,k2")
+    assert list(instance.iterdir()) == []
+
+
+def test_the_default_database_is_sqlite_under_instance(instance):
+    assert load({})["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'sandesh.db'}"
+
+
+def test_postgres_urls_as_hosts_write_them_are_accepted(instance):
+    uri = load({"DATABASE_URL": "postgres://u:p@db.example:5432/sandesh"})[
+        "SQLALCHEMY_DATABASE_URI"
+    ]
+    assert uri == "postgresql://u:p@db.example:5432/sandesh"
+    engine = sa.create_engine(uri)  # builds without connecting: the dialect is known
+    assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg2")
+
+
+def test_cookies_are_secure_only_in_production(instance):
+    production, development = load(PRODUCTION), load({})
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        assert production[name] is True
+        assert development[name] is False
+    for settings in (production, development):
+        assert settings["SESSION_COOKIE_HTTPONLY"] and settings["REMEMBER_COOKIE_HTTPONLY"]
+        assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_production_app_sends_secure_cookies_and_hsts(app, monkeypatch):
+    monkeypatch.setenv("SANDESH_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    production = create_app()
+    try:
+        response = production.test_client().get("/login")
+    finally:
+        with production.app_context():
+            db.engine.dispose()
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_the_development_app_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_encryption_keys_rotate(app, monkeypatch):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setitem(app.config, "ENCRYPTION_KEY", old)
+    stored = secrets.encrypt("EAAG-school-token")
+    assert "EAAG" not in stored
+
+    monkeypatch.setitem(app.config, "ENCRYPTION_KEY", f"{new}, {old}")
+    assert secrets.decrypt(stored) == "EAAG-school-token"
+    rotated = secrets.rotate(stored)
+    assert rotated != stored
+
+    monkeypatch.setitem(app.config, "ENCRYPTION_KEY", new)
+    assert secrets.decrypt(rotated) == "EAAG-school-token"
+    with pytest.raises(ValueError, match="no ENCRYPTION_KEY opens this secret"):
+        secrets.decrypt(stored)

@@ -1,0 +1,102 @@
+"""Migrations: a brand-new database goes up to head, down to base and up again, and the
+models match what the migrations build (a model change without a migration fails here)."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from portal import create_app
+from portal.extensions import db
+
+
+@pytest.fixture(scope="module")
+def empty_database(app, tmp_path_factory):
+    """The URL of a new, empty database of the suite's kind: a SQLite file, or a PostgreSQL
+    database made (and dropped afterwards) on the server the suite uses."""
+    url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'empty.db'}"
+        return
+    name = f"sandesh_migrations_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="module")
+def fresh_app(empty_database):
+    """The app pointed at the empty database."""
+    fresh = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    yield fresh
+    with fresh.app_context():
+        db.engine.dispose()
+
+
+def tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(app) -> str:
+    return ScriptDirectory(app.extensions["migrate"].directory).get_current_head()
+
+
+def schema_differences(app, metadata) -> list:
+    """What `flask db migrate` would put in a new migration for these models."""
+    opts = {
+        key: value
+        for key, value in app.extensions["migrate"].configure_args.items()
+        if key in ("compare_type", "compare_server_default", "render_as_batch")
+    }
+    with db.engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
+
+
+def test_an_empty_database_goes_up_down_and_up_again(fresh_app):
+    with fresh_app.app_context():
+        assert tables() == set()
+        upgrade()
+        assert current_revision() == head_revision(fresh_app)
+        assert tables() == set(db.metadata.tables)
+
+        downgrade(revision="base")
+        assert current_revision() is None
+        assert tables() == set()
+
+        upgrade()
+        assert current_revision() == head_revision(fresh_app)
+        assert tables() == set(db.metadata.tables)
+
+
+def test_the_models_match_the_migrations(fresh_app):
+    with fresh_app.app_context():
+        upgrade()
+        assert schema_differences(fresh_app, db.metadata) == []
+
+
+def test_a_model_change_without_a_migration_is_noticed(fresh_app):
+    changed = sa.MetaData(naming_convention=db.metadata.naming_convention)
+    for table in db.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["guardians"].append_column(sa.Column("nickname", sa.String(40)))
+    with fresh_app.app_context():
+        upgrade()
+        differences = schema_differences(fresh_app, changed)
+    assert [(d[0], d[2], d[3].name) for d in differences] == [
+        ("add_column", "guardians", "nickname")
+    ]
