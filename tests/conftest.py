@@ -128,3 +128,17 @@ def admin(school):
 def admin_portal(portal, admin):
     portal.login(admin)
     return portal
+
+
+@pytest.fixture
+def login_as(portal, school):
+    """Sign `portal` in as a new user of a school (default: `school`) with this role."""
+    from tests.factories import UserFactory
+
+    def login(role="admin", **kwargs):
+        kwargs.setdefault("school", None if role == "operator" else school)
+        user = UserFactory(role=role, **kwargs)
+        portal.login(user)
+        return user
+
+    return login

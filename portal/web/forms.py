@@ -2,8 +2,29 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    StopValidation,
+)
+
+from portal.services.classes import normalize_section
+from portal.services.dates import current_bs_year
+from portal.services.numerals import to_ascii_digits
+from portal.services.phones import InvalidPhone, normalize_phone
 
 
 class LoginForm(FlaskForm):
@@ -12,3 +33,139 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+def _stripped(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _stripped_or_none(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+LANGUAGE_CHOICES = [SelectChoice("ne", _l("Nepali")), SelectChoice("en", _l("English"))]
+GUARDIAN_LANGUAGE_CHOICES = [*LANGUAGE_CHOICES, SelectChoice("both", _l("Nepali and English"))]
+
+
+class PhoneField(StringField):
+    """A mobile number kept as typed; once validated, `e164` holds the form Sandesh stores."""
+
+    e164 = None
+
+    def pre_validate(self, form):
+        try:
+            self.e164 = normalize_phone(self.data)
+        except InvalidPhone as error:
+            raise StopValidation(str(error)) from None
+
+
+class NumberField(IntegerField):
+    """A whole number in ASCII or Devanagari digits, typed into a plain text box."""
+
+    widget = widgets.TextInput()
+
+    def process_formdata(self, valuelist):
+        text = to_ascii_digits(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if text:
+            try:
+                self.data = int(text)
+            except ValueError:
+                raise ValueError(_l("Enter a number, such as 5.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (works without JavaScript, easy on a phone)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class RosterForm(FlaskForm):
+    """A form whose fields (the CSRF token aside) are a roster service's keyword arguments."""
+
+    def values(self) -> dict:
+        return {
+            name: field.e164 if isinstance(field, PhoneField) else field.data
+            for name, field in self._fields.items()
+            if name != "csrf_token"
+        }
+
+
+class ClassForm(RosterForm):
+    grade = NumberField(
+        _l("Grade"),
+        validators=[
+            InputRequired(_l("Enter the grade.")),
+            NumberRange(1, 12, _l("The grade is a number from 1 to 12.")),
+        ],
+    )
+    section = StringField(
+        _l("Section"),
+        filters=[normalize_section],
+        validators=[Regexp(r"^[A-Z]{0,8}$", message=_l("Use letters only, such as A or B."))],
+    )
+    academic_year = NumberField(
+        _l("Academic year (BS)"),
+        default=current_bs_year,
+        validators=[
+            InputRequired(_l("Enter the academic year.")),
+            NumberRange(2000, 2200, _l("Enter a Bikram Sambat year, such as 2082.")),
+        ],
+    )
+
+
+class StudentForm(RosterForm):
+    class_id = SelectField(_l("Class"), coerce=int)
+    roll = NumberField(
+        _l("Roll number"),
+        validators=[
+            InputRequired(_l("Enter the roll number.")),
+            NumberRange(1, 9999, _l("The roll number is a number from 1 to 9999.")),
+        ],
+    )
+    name = StringField(
+        _l("Name in English letters"),
+        filters=[_stripped],
+        validators=[DataRequired(_l("Enter the student's name.")), Length(max=200)],
+    )
+    name_ne = StringField(
+        _l("Name in Nepali"), filters=[_stripped_or_none], validators=[Length(max=200)]
+    )
+
+
+class GuardianForm(RosterForm):
+    name = StringField(
+        _l("Name"),
+        filters=[_stripped],
+        validators=[DataRequired(_l("Enter the guardian's name.")), Length(max=200)],
+    )
+    phone = PhoneField(_l("Mobile number"))
+    language = SelectField(_l("Language of notices"), choices=GUARDIAN_LANGUAGE_CHOICES)
+
+
+class GuardianLinkForm(RosterForm):
+    phone = PhoneField(_l("Mobile number"))
+    name = StringField(
+        _l("Name (for a new guardian)"), filters=[_stripped], validators=[Length(max=200)]
+    )
+    language = SelectField(
+        _l("Language of notices (for a new guardian)"), choices=GUARDIAN_LANGUAGE_CHOICES
+    )
+    relation = StringField(_l("Relation"), filters=[_stripped], validators=[Length(max=40)])
+    receives_notices = BooleanField(_l("Receives notices"), default=True)
+
+
+class TeacherForm(RosterForm):
+    name = StringField(
+        _l("Name"),
+        filters=[_stripped],
+        validators=[DataRequired(_l("Enter the teacher's name.")), Length(max=200)],
+    )
+    phone = PhoneField(_l("Mobile number"))
+    language = SelectField(_l("Language of replies"), choices=LANGUAGE_CHOICES)
+    class_ids = MultiCheckboxField(_l("Classes"), coerce=int)
