@@ -50,7 +50,7 @@ def register_web(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import health
+    from portal import health, webhook
     from portal.web import (
         audit,
         auth,
@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         imports,
         audit,
         schools,
+        webhook,
     ):
         app.register_blueprint(module.bp)
 

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -105,4 +106,9 @@ def load(env=os.environ) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "PAGE_SIZE": 25,
+        # Sender tasks enqueued per broadcast (each claims its own batches).
+        "SEND_CONCURRENCY": int(env.get("SEND_CONCURRENCY", "4")),
+        # A delivery whose worker died is sent again only after its lease and this grace
+        # period, so a `sent` status can show that Meta already took it.
+        "RESEND_GRACE": timedelta(seconds=int(env.get("RESEND_GRACE_SECONDS", "180"))),
     }

@@ -14,6 +14,8 @@ _TMP = tempfile.mkdtemp(prefix="sandesh-test-")
 os.environ["SANDESH_ENV"] = "testing"
 os.environ.setdefault("SANDESH_INSTANCE_PATH", _TMP)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
+os.environ.setdefault("WHATSAPP_APP_SECRET", "test-app-secret")
+os.environ.setdefault("WHATSAPP_VERIFY_TOKEN", "test-verify-token")
 
 import sqlalchemy as sa  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402

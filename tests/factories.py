@@ -1,5 +1,7 @@
 """factory_boy factories for every roster model, committed through the app's session."""
 
+import datetime
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -40,6 +42,10 @@ class SchoolFactory(Base):
     slug = factory.Sequence(lambda n: f"school-{n}")
     name = factory.Sequence(lambda n: f"Shree Test School {n}")
     name_ne = factory.Sequence(lambda n: f"श्री परीक्षण विद्यालय {n}")
+    phone_number_id = factory.Sequence(lambda n: f"10{n:013d}")
+    # No quiet hours unless a test sets them: tests must not depend on the time of day.
+    quiet_start = datetime.time(0, 0)
+    quiet_end = datetime.time(0, 0)
 
 
 class UserFactory(Base):

@@ -21,11 +21,12 @@ def test_readyz_reports_each_check(client):
 
 
 def test_readyz_is_503_with_reasons_when_whatsapp_is_misconfigured(app, client):
-    app.config["WHATSAPP_TRANSPORT"] = "cloud"
+    secret = app.config["WHATSAPP_APP_SECRET"]
+    app.config.update(WHATSAPP_TRANSPORT="cloud", WHATSAPP_APP_SECRET=None)
     try:
         response = client.get("/readyz")
     finally:
-        app.config["WHATSAPP_TRANSPORT"] = "sandbox"
+        app.config.update(WHATSAPP_TRANSPORT="sandbox", WHATSAPP_APP_SECRET=secret)
     assert response.status_code == 503
     assert "WHATSAPP_APP_SECRET" in response.json["checks"]["whatsapp"]
 

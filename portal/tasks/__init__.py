@@ -8,28 +8,33 @@ from portal.extensions import huey
 _app = None
 
 
-def app_task(*task_args, **task_kwargs):
-    """A Huey task that runs inside an app context (the app is built once per consumer)."""
+def app_task(*, periodic=None, lock: str | None = None, **task_kwargs):
+    """A Huey task (periodic when given a schedule) that runs inside an app context, and
+    under a deployment-wide lock when `lock` names one."""
 
     def decorator(fn):
-        @huey.task(*task_args, **task_kwargs)
         @functools.wraps(fn)
         def wrapped(*args, **kwargs):
             with _flask_app().app_context():
-                return fn(*args, **kwargs)
+                if lock is None:
+                    return fn(*args, **kwargs)
+                with huey.lock_task(lock):
+                    return fn(*args, **kwargs)
 
-        return wrapped
+        if periodic is not None:
+            return huey.periodic_task(periodic, **task_kwargs)(wrapped)
+        return huey.task(**task_kwargs)(wrapped)
 
     return decorator
 
 
 def _flask_app():
     global _app
-    if _app is None:
-        from flask import current_app, has_app_context
+    from flask import current_app, has_app_context
 
-        if has_app_context():  # immediate mode in tests: use the app under test
-            return current_app._get_current_object()
+    if has_app_context():  # immediate mode (tests) or a task called from app code
+        return current_app._get_current_object()
+    if _app is None:
         from portal import create_app
 
         _app = create_app()

@@ -1,0 +1,287 @@
+"""Sending deliveries: claim a batch with a lease, respect the speed limits, send each in the
+guardian's language (text inside the 24-hour window, a template outside it), store the wamid
+at once, and decide what an error means for that delivery and its school.
+
+Every state change is a conditional update on the delivery's current status, so a status
+webhook, the sweeper and a worker can race without undoing each other's work.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import Broadcast, Delivery, School, SchoolClass, Student, Template
+from portal.services import alerts, clock, messages, ratelimit, statuses
+from portal.services.secrets import decrypt
+from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
+from portal.whatsapp.errors import reason as error_reason
+
+LEASE = timedelta(minutes=2)
+BATCH_SIZE = 25
+MAX_ATTEMPTS = 12
+WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Meta's 24 hours
+
+
+@dataclass
+class Job:
+    """One claimed delivery with everything needed to send it."""
+
+    delivery: Delivery
+    children: list[messages.Child]
+
+    @property
+    def guardian(self):
+        return self.delivery.guardian
+
+    @property
+    def broadcast(self):
+        return self.delivery.broadcast
+
+
+def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> list[int]:
+    """Lease up to `limit` due pending deliveries to this worker; their ids."""
+    now = clock.now()
+    paused = sa.select(School.id).where(School.sending_paused_at.is_not(None))
+    candidates = (
+        sa.select(Delivery.id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            Delivery.school_id.not_in(paused),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    if broadcast_id is not None:
+        candidates = candidates.where(Delivery.broadcast_id == broadcast_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(candidates.scalar_subquery()), Delivery.status == "pending")
+        .values(status="sending", lease_until=now + LEASE, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed.scalars())
+
+
+def load_jobs(delivery_ids: list[int]) -> list[Job]:
+    """The claimed deliveries with guardian, broadcast, school and the children to name."""
+    deliveries = db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
+        .options(
+            joinedload(Delivery.guardian),
+            joinedload(Delivery.broadcast).joinedload(Broadcast.school),
+        )
+        .order_by(Delivery.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    student_ids = {sid for d in deliveries for sid in d.student_ids}
+    rows = (
+        db.session.execute(
+            sa.select(Student, SchoolClass).join(SchoolClass).where(Student.id.in_(student_ids))
+        ).all()
+        if student_ids
+        else []
+    )
+    children = {s.id: messages.Child(s.name, s.name_ne, c.name, c.name_ne) for s, c in rows}
+    return [Job(d, [children[i] for i in d.student_ids if i in children]) for d in deliveries]
+
+
+def send(job: Job, *, transport) -> str:
+    """Send one claimed delivery; what happened: accepted, deferred, failed or cancelled."""
+    delivery, school = job.delivery, job.broadcast.school
+    cancelled, paused = _gate(delivery)
+    if cancelled:
+        return _finish(delivery, status="cancelled")
+    if paused:
+        return _defer(delivery, 60, counts_as_attempt=False)
+    number, to = sender_number(school), recipient(job.guardian)
+    limiter = ratelimit.get_limiter(current_app.config["REDIS_URL"])
+    wait = limiter.claim_pair(f"{number}:{to}")
+    if wait > 0:
+        return _defer(delivery, wait, counts_as_attempt=False)
+    ratelimit.take_token(limiter, number, current_app.config["WHATSAPP_RATE_MPS"])
+    try:
+        wamid, sent_as, language = _send_message(job, transport, number, to)
+    except (GraphError, TransportError) as exc:
+        limiter.release_pair(f"{number}:{to}")  # nothing reached the parent
+        return _handle_error(job, exc)
+    _accepted(delivery, wamid=wamid, sent_as=sent_as, language=language)
+    return "accepted"
+
+
+def sender_number(school: School) -> str:
+    """The school's WhatsApp business number id (the sandbox gives schools without one a name)."""
+    if school.phone_number_id:
+        return school.phone_number_id
+    return f"sandbox-{school.slug}"
+
+
+def recipient(guardian) -> str:
+    """The `to` of a message: the WhatsApp id when known, else the number without its +."""
+    return guardian.wa_id or guardian.phone.lstrip("+")
+
+
+def access_token(school: School) -> str:
+    if school.access_token_encrypted:
+        return decrypt(school.access_token_encrypted)
+    return current_app.config["WHATSAPP_ACCESS_TOKEN"] or ""
+
+
+def window_open(guardian) -> bool:
+    """Whether the guardian wrote to the school in the last 24 hours (free-form text allowed)."""
+    last = guardian.last_inbound_at
+    return last is not None and clock.now() - last < WINDOW
+
+
+def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, str]:
+    delivery, guardian, broadcast = job.delivery, job.guardian, job.broadcast
+    common = {
+        "phone_number_id": number,
+        "token": access_token(broadcast.school),
+        "to": to,
+        "callback_data": statuses.callback_data(delivery.id),
+    }
+    if window_open(guardian) and delivery.sent_as != "template":
+        body = messages.render_text(broadcast, broadcast.school, job.children, guardian.language)
+        return transport.send_text(body=body, **common), "text", guardian.language
+    purpose = messages.TEMPLATE_PURPOSE[broadcast.kind]
+    name, language = choose_template(broadcast.school, purpose, guardian.language)
+    params = messages.template_params(broadcast, broadcast.school, job.children, language)
+    wamid = transport.send_template(name=name, language=language, params=params, **common)
+    return wamid, "template", language
+
+
+def choose_template(school: School, purpose: str, language: str) -> tuple[str, str]:
+    """(Meta template name, language code) for a purpose in the guardian's language, falling
+    back to the school's fallback language where that translation is not approved."""
+    wanted = "ne" if language == "both" else language
+    rows = db.session.scalars(
+        sa.select(Template).where(Template.school_id == school.id, Template.purpose == purpose)
+    ).all()
+    default_name = messages.DEFAULT_TEMPLATES[purpose][0]
+    approved = {row.language: row.meta_name for row in rows if row.approved}
+    for lang in (wanted, school.template_fallback_language):
+        if lang in approved:
+            return approved[lang], lang
+    if not rows:
+        return default_name, wanted
+    return default_name, school.template_fallback_language
+
+
+def _gate(delivery: Delivery) -> tuple[bool, bool]:
+    """Checked again just before sending: (broadcast cancelled, school paused)."""
+    status, paused_at = db.session.execute(
+        sa.select(Broadcast.status, School.sending_paused_at)
+        .join(School, School.id == Broadcast.school_id)
+        .where(Broadcast.id == delivery.broadcast_id)
+    ).one()
+    return status == "cancelled", paused_at is not None
+
+
+def _update_sending(delivery: Delivery, **values) -> int:
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.status == "sending")
+        .values(lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _accepted(delivery: Delivery, *, wamid: str, sent_as: str, language: str) -> None:
+    now = clock.now()
+    done = _update_sending(
+        delivery,
+        status="accepted",
+        wamid=wamid,
+        accepted_at=now,
+        sent_as=sent_as,
+        language=language,
+        error_code=None,
+        error_reason=None,
+    )
+    if not done:  # a status webhook (matched by callback data) already moved it on
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.wamid.is_(None))
+            .values(wamid=wamid, accepted_at=now, sent_as=sent_as, language=language)
+            .execution_options(synchronize_session=False)
+        )
+    statuses.apply_pending(wamid)
+
+
+def _finish(delivery: Delivery, *, status: str, code=None, reason=None) -> str:
+    values = {"status": status, "error_code": code, "error_reason": reason}
+    if status == "failed":
+        values["failed_at"] = clock.now()
+    _update_sending(delivery, **values)
+    return status
+
+
+def _defer(delivery: Delivery, seconds: float, *, counts_as_attempt=True, **values) -> str:
+    if not counts_as_attempt:
+        values["attempts"] = Delivery.attempts - 1
+    _update_sending(
+        delivery,
+        status="pending",
+        next_attempt_at=clock.now() + timedelta(seconds=seconds),
+        **values,
+    )
+    return "deferred"
+
+
+def _handle_error(job: Job, exc: Exception) -> str:
+    delivery, action = job.delivery, classify(exc)
+    code = getattr(exc, "code", None)
+    detail = (getattr(exc, "details", "") or str(exc) or str(error_reason(exc)))[:300]
+    if action is Action.RESEND_AS_TEMPLATE:
+        return _defer(
+            delivery,
+            0,
+            counts_as_attempt=False,
+            sent_as="template",
+            error_code=code,
+            error_reason=detail,
+        )
+    if action.retries and delivery.attempts < MAX_ATTEMPTS:
+        # attempts counts this one: 1 → the first retry (pair limit: 4^1 s, then 4^2 s ...)
+        first = 1 if action is Action.RETRY_PAIR_LIMIT else 0
+        wait = backoff_seconds(action, delivery.attempts - 1 + first)
+        return _defer(delivery, wait, error_code=code, error_reason=detail)
+    if action in (Action.FAIL_AND_ALERT, Action.PAUSE_SCHOOL):
+        alerts.raise_for(
+            school_id=delivery.school_id,
+            code=code,
+            pause=action is Action.PAUSE_SCHOOL,
+            details=detail,
+        )
+    return _finish(delivery, status="failed", code=code, reason=detail)
+
+
+def release_expired_leases(*, grace: timedelta = timedelta(minutes=3)) -> int:
+    """Deliveries whose worker died: back to pending once the lease and a grace period have
+    passed (a `sent` status arriving meanwhile shows Meta took it, and it is not sent again)."""
+    now = clock.now()
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.status == "sending", Delivery.lease_until < now - grace)
+        .values(status="pending", lease_until=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def has_due_work() -> bool:
+    """Whether some delivery is waiting for a worker now."""
+    query = sa.select(Delivery.id).where(
+        Delivery.status == "pending", Delivery.next_attempt_at <= clock.now()
+    )
+    return db.session.scalar(query.limit(1)) is not None

@@ -1,0 +1,56 @@
+"""Meta's webhook: GET verification, POST store → commit → enqueue → 200 (nothing else)."""
+
+import hmac
+import logging
+
+from flask import Blueprint, abort, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import csrf, db
+from portal.services import webhooks
+from portal.tasks.webhooks import process_event
+from portal.whatsapp import signature
+
+bp = Blueprint("webhook", __name__, url_prefix="/webhooks")
+log = logging.getLogger(__name__)
+
+
+@bp.get("/whatsapp")
+def verify():
+    """Meta's subscription handshake: echo the challenge when the verify token matches."""
+    expected = current_app.config["WHATSAPP_VERIFY_TOKEN"] or ""
+    given = request.args.get("hub.verify_token", "")
+    if (
+        request.args.get("hub.mode") != "subscribe"
+        or not expected
+        or not hmac.compare_digest(given.encode(), expected.encode())
+    ):
+        abort(403)
+    return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
+
+
+@bp.post("/whatsapp")
+@csrf.exempt
+def receive():
+    """Check the signature over the raw bytes, keep the body, then answer 200."""
+    body = request.get_data(cache=False)  # raw bytes: re-serialised JSON would not verify
+    secret = current_app.config["WHATSAPP_APP_SECRET"] or ""
+    if not secret or not signature.verify(body, request.headers.get("X-Hub-Signature-256"), secret):
+        return {"error": {"code": "bad_signature", "message": "signature does not match"}}, 401
+    try:
+        event = webhooks.store(body)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not store a webhook event; Meta will retry")
+        return {"error": {"code": "unavailable", "message": "not stored; retry"}}, 503
+    _enqueue(event.id)
+    return {"status": "received"}, 200
+
+
+def _enqueue(event_id: int) -> None:
+    """Wake a worker; if the queue is down the sweeper finds the stored event later."""
+    try:
+        process_event(event_id)
+    except Exception:  # the event is safe in the database; only the wake-up was lost
+        log.exception("could not enqueue webhook event %s; the sweeper will", event_id)

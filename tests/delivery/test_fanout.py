@@ -1,0 +1,149 @@
+"""From a broadcast to deliveries: one message per guardian, whatever their number of children."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models import Broadcast, Delivery
+from portal.services import broadcasts, clock
+from portal.tasks.delivery import start_broadcast
+from tests.delivery.conftest import make_broadcast
+
+
+def deliveries(db, broadcast_id):
+    return {
+        d.guardian.name: d
+        for d in db.session.scalars(
+            sa.select(Delivery).where(Delivery.broadcast_id == broadcast_id)
+        )
+    }
+
+
+def test_one_message_per_guardian_naming_each_child(db, roster, recorder):
+    broadcast = make_broadcast(roster["school"], ["5"])
+    assert start_broadcast.call_local(broadcast.id)
+    g, s = roster["guardians"], roster["students"]
+    assert len(recorder.sent) == 3  # one, both, triple: not "sixth", whose child is in 6A
+    assert len(recorder.to(g["one"].phone)) == 1
+    assert len(recorder.to(g["both"].phone)) == 1
+    assert len(recorder.to(g["triple"].phone)) == 1
+    rows = deliveries(db, broadcast.id)
+    assert rows["Two Children"].student_ids == [s["Bina"].id, s["Dipa"].id]
+    assert rows["Three Children"].student_ids == [s["Chiran"].id, s["Esha"].id]
+
+
+def test_three_children_in_the_targets_are_all_named(db, roster, recorder):
+    broadcast = make_broadcast(roster["school"], ["ALL"])
+    start_broadcast.call_local(broadcast.id)
+    rows = deliveries(db, broadcast.id)
+    assert len(rows["Three Children"].student_ids) == 3
+    assert len(recorder.sent) == 4
+
+
+def test_a_second_fan_out_adds_nothing(db, roster, recorder):
+    broadcast = make_broadcast(roster["school"], ["5A"])
+    broadcasts.fan_out(broadcast)
+    broadcasts.fan_out(broadcast)
+    db.session.commit()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
+    assert count == 3
+
+
+def test_opted_out_guardians_are_skipped_not_messaged(db, roster, recorder):
+    roster["guardians"]["one"].opted_out_at = clock.now()
+    db.session.commit()
+    broadcast = make_broadcast(roster["school"], ["5A"])
+    start_broadcast.call_local(broadcast.id)
+    assert recorder.to(roster["guardians"]["one"].phone) == []
+    assert deliveries(db, broadcast.id)["One Child"].status == "skipped"
+    assert broadcasts.counts(broadcast.id)["skipped"] == 1
+
+
+def test_a_broadcast_is_claimed_only_once(db, roster, recorder):
+    broadcast = make_broadcast(roster["school"], ["5A"])
+    assert start_broadcast.call_local(broadcast.id) is True
+    assert start_broadcast.call_local(broadcast.id) is False
+    assert len(recorder.sent) == 3
+
+
+def test_a_future_broadcast_is_not_started_early(db, roster, recorder):
+    later = clock.now() + timedelta(hours=2)
+    broadcast = make_broadcast(roster["school"], ["5A"], scheduled_at=later)
+    assert start_broadcast.call_local(broadcast.id) is False
+    assert recorder.sent == []
+
+
+def test_cancel_before_sending_sends_nothing(db, roster, recorder):
+    later = clock.now() + timedelta(hours=2)
+    broadcast = make_broadcast(roster["school"], ["5A"], scheduled_at=later)
+    assert broadcasts.cancel(broadcast)
+    db.session.commit()
+    assert start_broadcast.call_local(broadcast.id) is False
+    assert recorder.sent == []
+    assert db.session.get(Broadcast, broadcast.id).status == "cancelled"
+
+
+def test_cancel_during_sending_stops_the_rest(db, roster, recorder, monkeypatch):
+    from portal.services import sending
+
+    broadcast = make_broadcast(roster["school"], ["ALL"])
+    real_send, calls = sending.send, []
+
+    def send_then_cancel(job, *, transport):
+        calls.append(job.delivery.id)
+        outcome = real_send(job, transport=transport)
+        if len(calls) == 2:
+            broadcasts.cancel(db.session.get(Broadcast, broadcast.id))
+        return outcome
+
+    monkeypatch.setattr(sending, "send", send_then_cancel)
+    start_broadcast.call_local(broadcast.id)
+    db.session.expire_all()
+    tally = broadcasts.counts(broadcast.id)
+    assert len(recorder.sent) == 2
+    assert tally["sent"] == 2 and tally["skipped"] == 2  # the two unsent ones are cancelled
+    assert db.session.get(Broadcast, broadcast.id).status == "cancelled"
+
+
+def test_a_completed_broadcast_records_its_reach(db, roster, recorder):
+    broadcast = make_broadcast(roster["school"], ["ALL"])
+    start_broadcast.call_local(broadcast.id)
+    db.session.expire_all()
+    done = db.session.get(Broadcast, broadcast.id)
+    assert done.status == "completed"
+    assert done.targeted_count == 4
+    assert done.completed_at >= done.started_at
+
+
+@pytest.mark.parametrize("targets", [["9Z"], ["abc"], []])
+def test_unknown_targets_are_refused_with_a_reason(db, roster, targets):
+    with pytest.raises(broadcasts.BroadcastError) as caught:
+        make_broadcast(roster["school"], targets)
+    assert caught.value.field == "targets"
+
+
+def test_a_message_without_text_is_refused(db, roster):
+    with pytest.raises(broadcasts.BroadcastError, match="Nepali, English or both"):
+        make_broadcast(roster["school"], ["5A"], body_en="", body_ne="  ")
+
+
+def test_a_send_time_in_the_past_is_refused(db, roster):
+    with pytest.raises(broadcasts.BroadcastError, match="past"):
+        make_broadcast(roster["school"], ["5A"], scheduled_at=clock.now() - timedelta(hours=1))
+
+
+def test_quiet_hours_hold_a_notice_until_morning_but_not_an_emergency(db, roster):
+    from datetime import datetime, time
+
+    from portal.services.dates import NEPAL
+
+    school = roster["school"]
+    school.quiet_start, school.quiet_end = time(21, 0), time(6, 0)
+    db.session.commit()
+    night = datetime(2030, 1, 10, 22, 30, tzinfo=NEPAL)
+    morning = datetime(2030, 1, 11, 6, 0, tzinfo=NEPAL)
+    assert broadcasts.after_quiet_hours(school, night, "notice") == morning
+    assert broadcasts.after_quiet_hours(school, night, "emergency") == night
+    noon = datetime(2030, 1, 10, 12, 0, tzinfo=NEPAL)
+    assert broadcasts.after_quiet_hours(school, noon, "notice") == noon
