@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -9,6 +10,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
@@ -169,3 +171,17 @@ class TeacherForm(RosterForm):
     phone = PhoneField(_l("Mobile number"))
     language = SelectField(_l("Language of replies"), choices=LANGUAGE_CHOICES)
     class_ids = MultiCheckboxField(_l("Classes"), coerce=int)
+
+
+class ImportForm(FlaskForm):
+    """A roster CSV to check, or to import; the two buttons say which."""
+
+    file = FileField(
+        _l("Roster file (CSV)"),
+        validators=[
+            FileRequired(_l("Choose the CSV file to import.")),
+            FileAllowed(["csv", "txt"], _l("Choose a .csv file (saved as “CSV UTF-8”).")),
+        ],
+    )
+    check = SubmitField(_l("Check only"))
+    save = SubmitField(_l("Import"))
