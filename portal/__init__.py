@@ -50,7 +50,7 @@ def register_web(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import health, webhook
+    from portal import api, health, webhook
     from portal.web import (
         audit,
         auth,
@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         schools,
         webhook,
+        api,
     ):
         app.register_blueprint(module.bp)
 

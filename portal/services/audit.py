@@ -27,6 +27,8 @@ ACTIONS = {
     "teacher.update": _l("changed a teacher"),
     "teacher.deactivate": _l("deactivated a teacher"),
     "teacher.reactivate": _l("reactivated a teacher"),
+    "broadcast.create": _l("created a broadcast"),
+    "broadcast.cancel": _l("cancelled a broadcast"),
 }
 
 

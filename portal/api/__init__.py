@@ -1,0 +1,109 @@
+"""/api/v1: broadcasts for other programs, with per-school bearer tokens stored hashed."""
+
+import sqlalchemy as sa
+from flask import Blueprint, g, request
+from marshmallow import ValidationError
+
+from portal.api.auth import error, require_token
+from portal.api.schemas import BroadcastIn, BroadcastOut
+from portal.extensions import csrf, db
+from portal.models import Broadcast
+from portal.services import audit, broadcasts
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+bp.before_request(require_token)
+
+MAX_PER_PAGE = 100
+
+
+def _show(broadcast: Broadcast) -> dict:
+    return BroadcastOut().dump(broadcast) | {"counts": broadcasts.counts(broadcast.id)}
+
+
+def _get(broadcast_id: int) -> Broadcast:
+    query = sa.select(Broadcast).where(
+        Broadcast.id == broadcast_id, Broadcast.school_id == g.api_school.id
+    )
+    return db.first_or_404(query)
+
+
+@bp.get("/broadcasts")
+def index():
+    """The school's broadcasts, newest first, a page at a time."""
+    per_page = min(request.args.get("per_page", 20, type=int), MAX_PER_PAGE)
+    query = (
+        sa.select(Broadcast)
+        .where(Broadcast.school_id == g.api_school.id)
+        .order_by(Broadcast.id.desc())
+    )
+    page = db.paginate(query, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    return {
+        "broadcasts": [_show(b) for b in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "next_page": page.next_num,
+    }
+
+
+@bp.post("/broadcasts")
+def create():
+    """Schedule a broadcast; it goes out at its time (now if none is given)."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return error(400, "bad_request", "Send a JSON object.")
+    try:
+        data = BroadcastIn().load(payload)
+        broadcast = broadcasts.create_broadcast(
+            school=g.api_school,
+            kind=data["kind"],
+            targets_given=data["targets"],
+            body_en=data["body_en"],
+            body_ne=data["body_ne"],
+            subject=data["subject"],
+            scheduled_at=data["scheduled_at"],
+            source="api",
+        )
+    except ValidationError as exc:
+        return error(422, "invalid", "Some fields are not valid.", fields=exc.messages)
+    except broadcasts.BroadcastError as exc:
+        return error(422, "invalid", str(exc), fields={exc.field or "body": [str(exc)]})
+    audit.record(
+        school_id=g.api_school.id,
+        user_id=None,
+        action="broadcast.create",
+        target=broadcast,
+        changes={"source": [None, "api"]},
+    )
+    db.session.commit()
+    _start(broadcast)
+    return _show(broadcast), 201
+
+
+def _start(broadcast: Broadcast) -> None:
+    from portal.tasks.delivery import enqueue_start
+
+    enqueue_start(broadcast)
+
+
+@bp.get("/broadcasts/<int:broadcast_id>")
+def show(broadcast_id: int):
+    return _show(_get(broadcast_id))
+
+
+@bp.post("/broadcasts/<int:broadcast_id>/cancel")
+def cancel(broadcast_id: int):
+    """Stop a scheduled or sending broadcast; 409 if it has already finished."""
+    broadcast = _get(broadcast_id)
+    if not broadcasts.cancel(broadcast):
+        return error(409, "not_cancellable", f"The broadcast is already {broadcast.status}.")
+    audit.record(
+        school_id=g.api_school.id,
+        user_id=None,
+        action="broadcast.cancel",
+        target=broadcast,
+        changes={"status": ["sending", "cancelled"]},
+    )
+    db.session.commit()
+    return _show(broadcast)
