@@ -108,6 +108,8 @@ def load(env=os.environ) -> dict:
         "PAGE_SIZE": 25,
         # Sender tasks enqueued per broadcast (each claims its own batches).
         "SEND_CONCURRENCY": int(env.get("SEND_CONCURRENCY", "4")),
+        # A sender task works this long, then hands over to a fresh one (graceful shutdown).
+        "SEND_SLICE_SECONDS": float(env.get("SEND_SLICE_SECONDS", "20")),
         # A delivery whose worker died is sent again only after its lease and this grace
         # period, so a `sent` status can show that Meta already took it.
         "RESEND_GRACE": timedelta(seconds=int(env.get("RESEND_GRACE_SECONDS", "180"))),

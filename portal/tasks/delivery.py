@@ -1,6 +1,8 @@
 """Tasks that move broadcasts: start when due, send deliveries, sweep what no worker holds.
 Each loads by id, calls services, commits; the database decides, tasks only wake workers."""
 
+import time
+
 from flask import current_app
 
 from portal.extensions import db
@@ -28,15 +30,19 @@ def wake_senders(broadcast_id: int | None = None) -> None:
 
 @app_task()
 def send_deliveries(broadcast_id: int | None = None) -> int:
-    """Claim and send batches until nothing is due; how many were sent."""
+    """Claim and send batches until nothing is due, for at most one time slice (so a
+    graceful shutdown never waits long); what is left is handed to a fresh task."""
     sent, via = 0, transport.current_transport()
-    while ids := sending.claim_batch(broadcast_id=broadcast_id):
+    ends = time.monotonic() + current_app.config["SEND_SLICE_SECONDS"]
+    while time.monotonic() < ends and (ids := sending.claim_batch(broadcast_id=broadcast_id)):
         db.session.commit()
         for job in sending.load_jobs(ids):
             outcome = sending.send(job, transport=via)
             db.session.commit()  # the wamid is stored before the next message goes
             sent += outcome == "accepted"
             after_send(job, outcome)
+    if time.monotonic() >= ends and sending.has_due_work():
+        send_deliveries(broadcast_id)
     finish_broadcasts(broadcast_id)
     return sent
 
