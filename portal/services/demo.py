@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.models import Guardian, School, SchoolClass, Student, Teacher, User
 from portal.services import audit, schools
 from portal.services.dates import current_bs_year
+from portal.services.passwords import hash_password
 from portal.services.roster import import_records
 
 SLUG = "demo"
@@ -161,9 +162,19 @@ def _teachers(school: School) -> None:
 def _users(school: School) -> None:
     emails = [email for email, _, _ in USERS]
     known = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
+    if known == set(emails):
+        return
+    hashed = hash_password(PASSWORD)  # slow on purpose: one hash serves both demo logins
     for email, role, name in USERS:
         if email not in known:
-            schools.create_user(school=school, email=email, role=role, password=PASSWORD, name=name)
+            schools.create_user(
+                school=school,
+                email=email,
+                role=role,
+                password=PASSWORD,
+                name=name,
+                password_hash=hashed,
+            )
 
 
 def demo_counts(school: School) -> dict[str, int]:

@@ -162,8 +162,10 @@ def create_user(
     name: str = "",
     language: str = "ne",
     user_id: int | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """A portal login for this school, its password hashed with argon2id."""
+    """A portal login for this school, its password hashed with argon2id (or the hash given,
+    made already from that password)."""
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
         raise SetupError(_l("“%(email)s” is not an email address.", email=email))
@@ -177,7 +179,7 @@ def create_user(
         name=" ".join(name.split()),
         role=role,
         language=language,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
     )
     db.session.add(user)
     db.session.flush()
