@@ -24,7 +24,7 @@ def test_changes_show_who_what_which_and_how(admin_portal, admin, school, db):
         action="student.update",
         target_type="Student",
         target_id=student.id,
-        changes={"roll": [2, 4]},
+        changes={"roll": [2, 4], "active": [True, False]},
         created_at=utcnow() - timedelta(hours=1),
     )
     _entry(db, school, action="roster.import", changes={"rows": 30})
@@ -32,7 +32,8 @@ def test_changes_show_who_what_which_and_how(admin_portal, admin, school, db):
     assert page.index("imported a roster file") < page.index("changed a student")
     assert "command line" in page and admin.name in page
     assert f'<a href="/students/{student.id}">Asha Gurung</a>' in page
-    assert "<del>2</del> → 4" in page and "rows" in page and "30" in page
+    assert "active</span>: <del>yes</del> → no" in page
+    assert "roll</span>: <del>2</del> → 4" in page and "rows" in page and "30" in page
 
 
 def test_a_change_made_in_the_portal_lands_in_the_log(admin_portal, school, db):

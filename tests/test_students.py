@@ -164,7 +164,8 @@ def test_adding_a_student_is_audited(admin_portal, roster, db):
     added = db.session.scalar(sa.select(Student).where(Student.name == "Dipa KC"))
     assert response.status_code == 302 and response.headers["Location"] == f"/students/{added.id}"
     assert (added.roll, added.name_ne, added.class_id) == (7, "दीपा", roster["six"].id)
-    assert _audit(db, "student.create")[0].changes["roll"] == [None, 7]
+    changes = _audit(db, "student.create")[0].changes
+    assert changes["roll"] == [None, 7] and changes["class"] == [None, "6A"]
 
 
 def test_a_roll_number_taken_in_the_class_is_a_field_error(admin_portal, roster, db):
@@ -222,6 +223,7 @@ def test_editing_moves_a_student_and_checks_the_roll_there(admin_portal, roster,
     assert (bikash.class_id, bikash.roll, bikash.name_ne) == (roster["six"].id, 4, None)
     changes = _audit(db, "student.update")[0].changes
     assert changes["roll"] == [2, 4] and changes["name_ne"] == ["विकास थापा", None]
+    assert changes["class"] == ["5A", "6A"]
 
 
 def test_deactivate_and_reactivate(admin_portal, roster, db):
@@ -314,3 +316,30 @@ def test_teachers_read_but_cannot_change_students(login_as, portal, roster, db):
     db.session.refresh(asha)
     assert asha.active and len(asha.links) == 1
     assert _count(db, AuditLog) == 0
+
+
+def test_a_clash_saved_by_someone_else_meanwhile_is_reported_not_a_crash(
+    admin_portal, roster, db, monkeypatch
+):
+    from portal.services import students
+
+    monkeypatch.setattr(students, "_check_roll", lambda **kwargs: None)
+    before = _count(db, Student)
+    response = admin_portal.post(
+        "/students/new", {"class_id": roster["five"].id, "roll": "1", "name": "Racer"}
+    )
+    assert response.status_code == 422
+    assert "clashes with a change saved a moment ago" in response.get_data(as_text=True)
+    assert _count(db, Student) == before and _audit(db, "student.create") == []
+
+
+def test_a_search_fragment_stays_under_8_kb(admin_portal, school):
+    school_class = ClassFactory(school=school)
+    for roll in range(1, 31):
+        student = StudentFactory(
+            school_class=school_class, roll=roll, name=f"Student number {roll}"
+        )
+        StudentGuardianFactory(student=student)
+    fragment = admin_portal.get("/students/?q=student", htmx=True).get_data()
+    assert fragment.count(b"<tr>") == 26  # header and a full page of rows
+    assert len(gzip.compress(fragment)) < 8_000

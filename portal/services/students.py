@@ -61,7 +61,7 @@ def add_student(*, school_id: int, user_id: int | None, **values) -> Student:
     """A new student in one of the school's classes, recorded in the audit log."""
     _check_roll(school_id=school_id, exclude_id=None, **values)
     student = Student(school_id=school_id)
-    changes = audit.diff(student, FIELDS, values)
+    changes = _named_class(audit.diff(student, FIELDS, values))
     db.session.add(student)
     db.session.flush()
     audit.record(
@@ -77,7 +77,7 @@ def add_student(*, school_id: int, user_id: int | None, **values) -> Student:
 def update_student(*, student: Student, user_id: int | None, **values) -> dict:
     """Change a student's class, roll or names; returns what changed."""
     _check_roll(school_id=student.school_id, exclude_id=student.id, **values)
-    changes = audit.diff(student, FIELDS, values)
+    changes = _named_class(audit.diff(student, FIELDS, values))
     if changes:
         audit.record(
             school_id=student.school_id,
@@ -86,6 +86,14 @@ def update_student(*, student: Student, user_id: int | None, **values) -> dict:
             target=student,
             changes=changes,
         )
+    return changes
+
+
+def _named_class(changes: dict) -> dict:
+    """A class change as class names (`5A` → `6A`), which the audit log's readers know."""
+    if "class_id" in changes:
+        ids = changes.pop("class_id")
+        changes["class"] = [None if i is None else db.session.get(SchoolClass, i).name for i in ids]
     return changes
 
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -19,6 +20,24 @@ TARGETS = {
     "Teacher": (Teacher, "teachers.show", "teacher_id"),
 }
 
+# How the fields named in `changes` read; unknown ones are shown as stored.
+FIELDS = {
+    "name": _l("name"),
+    "name_ne": _l("name in Nepali"),
+    "phone": _l("mobile number"),
+    "language": _l("language"),
+    "active": _l("active"),
+    "grade": _l("grade"),
+    "section": _l("section"),
+    "academic_year": _l("academic year"),
+    "class": _l("class"),
+    "roll": _l("roll"),
+    "relation": _l("relation"),
+    "receives_notices": _l("receives notices"),
+    "guardian": _l("guardian"),
+    "classes": _l("classes"),
+}
+
 
 @bp.get("/")
 @admin_only
@@ -31,7 +50,12 @@ def index():
     )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     return render_page(
-        "audit/index.html", block="rows", page=page, targets=_targets(page.items), links=TARGETS
+        "audit/index.html",
+        block="rows",
+        page=page,
+        targets=_targets(page.items),
+        links=TARGETS,
+        fields=FIELDS,
     )
 
 

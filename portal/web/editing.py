@@ -3,6 +3,7 @@
 from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.services import records
@@ -16,11 +17,15 @@ def apply_form(form, change) -> tuple[bool, object]:
         return False, None
     try:
         result = change(user_id=current_user.id, **form.values())
+        db.session.commit()
     except Conflict as error:
         db.session.rollback()
         form[error.field].errors.append(error.message)
         return False, None
-    db.session.commit()
+    except IntegrityError:  # someone saved a clashing row between our check and our commit
+        db.session.rollback()
+        form.form_errors.append(_("This clashes with a change saved a moment ago. Please check."))
+        return False, None
     return True, result
 
 
