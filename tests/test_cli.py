@@ -223,7 +223,7 @@ def test_teacher_add_without_classes(db, cli, school):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--phone", "9841111111", "--classes", "5A,7C"], "No class 7C this year"),
+        (["--phone", "9841111111", "--classes", "5A,7C"], "No class 7C this year (it has: 5A, 5B)"),
         (["--phone", "9841111111", "--classes", "5A,blue"], "“blue” is not a class name"),
         (["--phone", "01-4412345"], "landline"),
         (["--phone", "98411"], "too few or too many digits"),

@@ -144,10 +144,13 @@ def find_classes(*, school: School, names: list[str]) -> list[SchoolClass]:
     found = {(c.grade, c.section): c for c in db.session.scalars(query)}
     missing = [f"{grade}{section}" for grade, section in keys if (grade, section) not in found]
     if missing:
+        known = sorted(found)
         raise SetupError(
             _l(
-                "No class %(names)s this year; import the roster or add the class first.",
+                "No class %(names)s this year (it has: %(known)s); "
+                "import the roster or add the class first.",
                 names=", ".join(missing),
+                known=", ".join(f"{g}{s}" for g, s in known) or "-",
             )
         )
     return sorted({found[key] for key in keys}, key=lambda c: (c.grade, c.section))
