@@ -48,9 +48,11 @@ def live_server(app):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Debian's Chromium, headless; a missing browser fails the tests, it never skips them."""
+    """Debian's Chromium, headless; a missing browser fails the tests, it never skips them.
+    Stopped after this package: while Playwright runs, the thread counts as running an
+    asyncio loop, which other tests' own loops refuse."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"Debian's Chromium is missing at {CHROMIUM}: scripts/services installs it")
     with sync_playwright() as playwright:
