@@ -1,0 +1,39 @@
+"""The only code that knows Meta: client, signature, payload parsing, errors, sandbox."""
+
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from portal.whatsapp.client import CloudClient
+from portal.whatsapp.sandbox import SandboxTransport
+
+
+class Transport(Protocol):
+    """What the sending services need: both return the new message's wamid."""
+
+    def send_text(
+        self, *, phone_number_id: str, token: str, to: str, body: str, callback_data=None
+    ) -> str: ...
+
+    def send_template(
+        self,
+        *,
+        phone_number_id: str,
+        token: str,
+        to: str,
+        name: str,
+        language: str,
+        params: dict[str, str],
+        callback_data=None,
+    ) -> str: ...
+
+
+def get_transport(
+    config: Mapping, recorder: Callable[[dict], None] | None = None
+) -> CloudClient | SandboxTransport:
+    """The Cloud API client when WHATSAPP_TRANSPORT is `cloud`, else the recording sandbox."""
+    if str(config.get("WHATSAPP_TRANSPORT") or "").strip().lower() == "cloud":
+        return CloudClient(config["WHATSAPP_API_URL"])
+    return SandboxTransport(recorder)
+
+
+__all__ = ["CloudClient", "SandboxTransport", "Transport", "get_transport"]

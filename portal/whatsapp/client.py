@@ -1,0 +1,98 @@
+"""The Cloud API client: one long-lived HTTP session, one request method, one typed error."""
+
+import os
+import threading
+
+import httpx
+
+from portal.whatsapp.errors import GraphError, TransportError
+from portal.whatsapp.messages import MAX_WAMID_LENGTH, template_message, text_message
+
+DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
+POOL_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=128, keepalive_expiry=60)
+
+_shared: dict[int, httpx.Client] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_http_client() -> httpx.Client:
+    """This process's HTTP/1.1 keep-alive session, pooled for ~100 concurrent sends.
+
+    Made per process id, so a worker forked after first use never shares sockets with its parent.
+    """
+    pid = os.getpid()
+    with _shared_lock:
+        if pid not in _shared:
+            _shared[pid] = httpx.Client(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, http2=False)
+        return _shared[pid]
+
+
+class CloudClient:
+    """Sends messages through Meta's Cloud API for any school's number and token."""
+
+    def __init__(self, api_url: str, *, timeout=DEFAULT_TIMEOUT, http: httpx.Client | None = None):
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self.http = http if http is not None else shared_http_client()
+
+    def send_text(
+        self,
+        *,
+        phone_number_id: str,
+        token: str,
+        to: str,
+        body: str,
+        callback_data: str | None = None,
+    ) -> str:
+        """Send free-form text (inside the 24-hour window); the wamid Meta gave it."""
+        payload = text_message(to=to, body=body, callback_data=callback_data)
+        return _wamid(self._post(phone_number_id, token, payload))
+
+    def send_template(
+        self,
+        *,
+        phone_number_id: str,
+        token: str,
+        to: str,
+        name: str,
+        language: str,
+        params: dict[str, str],
+        callback_data: str | None = None,
+    ) -> str:
+        """Send an approved template with named parameters; the wamid Meta gave it."""
+        payload = template_message(
+            to=to, name=name, language=language, params=params, callback_data=callback_data
+        )
+        return _wamid(self._post(phone_number_id, token, payload))
+
+    def _post(self, phone_number_id: str, token: str, payload: dict) -> dict:
+        url = f"{self.api_url}/{phone_number_id}/messages"
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            response = self.http.post(url, json=payload, headers=headers, timeout=self.timeout)
+        except httpx.TimeoutException as exc:
+            raise TransportError(f"timed out: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise TransportError(f"connection failed: {exc!r}") from exc
+        body = _json(response)
+        if response.is_success and isinstance(body, dict):
+            return body
+        raise GraphError.from_response(response.status_code, body)
+
+
+def _json(response: httpx.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _wamid(body: dict) -> str:
+    """The message id from a send answer; an answer without a usable one is an error."""
+    try:
+        wamid = body["messages"][0]["id"]
+    except (KeyError, IndexError, TypeError):
+        wamid = None
+    if not isinstance(wamid, str) or not wamid or len(wamid) > MAX_WAMID_LENGTH:
+        raise GraphError(code=None, http_status=200, message="the answer carried no usable wamid")
+    return wamid

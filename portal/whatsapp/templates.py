@@ -1,0 +1,27 @@
+"""Template parameters as Meta accepts them: one line, no tabs, no long space runs, never empty."""
+
+import re
+
+MAX_PARAM_LENGTH = 1024
+_LINE_BREAKS = re.compile(r"[ ]*[\r\n\t\v\f\x85\u2028\u2029]+[ ]*")
+_LONG_SPACES = re.compile(r" {5,}")
+
+
+def sanitize_param(value) -> str:
+    """A parameter Meta will not refuse: breaks and tabs become one space, empty becomes a dash."""
+    text = _LONG_SPACES.sub(" ", _LINE_BREAKS.sub(" ", str(value if value is not None else "")))
+    text = text.strip()
+    if len(text) > MAX_PARAM_LENGTH:
+        text = text[: MAX_PARAM_LENGTH - 1].rstrip() + "…"
+    return text or "-"
+
+
+def body_component(params: dict[str, str]) -> list[dict]:
+    """The `components` list for named body parameters (empty when the template has none)."""
+    if not params:
+        return []
+    parameters = [
+        {"type": "text", "parameter_name": name, "text": sanitize_param(value)}
+        for name, value in params.items()
+    ]
+    return [{"type": "body", "parameters": parameters}]
