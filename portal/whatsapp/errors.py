@@ -1,6 +1,7 @@
 """What went wrong talking to Meta, and what Sandesh does about it (whatsapp/README.md's table)."""
 
 import enum
+import functools
 import random
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,11 @@ class GraphError(Exception):
         self.message = message
         self.details = details
         self.fbtrace_id = fbtrace_id
+
+    def __reduce__(self):
+        # Keyword-only arguments: tell pickle how to rebuild (task queues pickle exceptions).
+        fields = ("code", "http_status", "message", "details", "fbtrace_id")
+        return functools.partial(GraphError, **{name: getattr(self, name) for name in fields}), ()
 
     @classmethod
     def from_response(cls, http_status: int, body) -> "GraphError":

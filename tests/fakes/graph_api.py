@@ -46,7 +46,8 @@ class FakeConfig:
     accept_before_timeout: bool = False  # the message counts as sent although no answer came
     recipient_errors: dict = dataclasses.field(default_factory=dict)  # digits -> code at send
     recipient_failures: dict = dataclasses.field(default_factory=dict)  # digits -> failed status
-    rate_limit_mps: float | None = None  # per phone number id; over it: 130429
+    rate_limit: bool = False  # per phone number id; over it: 130429
+    rate_limit_mps: float = 80.0
     webhook_url: str | None = None
     app_secret: str | None = None
     webhook_statuses: list = dataclasses.field(
@@ -252,10 +253,10 @@ class FakeGraphAPI:
             self._counts[name] += 1
 
     def _take_token(self, number: str) -> bool:
-        """A token bucket per phone number id, refilled at rate_limit_mps (off when None)."""
-        rate = self.config.rate_limit_mps
-        if not rate:
+        """A token bucket per phone number id, refilled at rate_limit_mps, when rate_limit is on."""
+        if not self.config.rate_limit:
             return True
+        rate = self.config.rate_limit_mps
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(number, (rate, now))

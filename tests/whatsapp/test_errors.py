@@ -1,4 +1,5 @@
 import json
+import pickle
 import random
 
 import pytest
@@ -64,6 +65,19 @@ def test_meta_error_body_becomes_a_graph_error_with_code_details_and_trace():
     assert error.details == "Cloud API message throughput has been reached."
     assert error.fbtrace_id == "Az8or2yhqkZfEZ-_4Qn_Bam"
     assert "130429" in str(error)
+
+
+def test_graph_errors_survive_pickling_as_a_task_queue_does():
+    error = GraphError(code=131026, http_status=400, message="m", details="d", fbtrace_id="t")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, copy.http_status, copy.message, copy.details, copy.fbtrace_id) == (
+        131026,
+        400,
+        "m",
+        "d",
+        "t",
+    )
+    assert str(copy) == str(error)
 
 
 def test_a_body_that_is_not_metas_error_shape_keeps_no_code():

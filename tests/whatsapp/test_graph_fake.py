@@ -125,7 +125,7 @@ def test_outside_the_window_only_free_form_text_fails(cloud, graph_api):
 
 
 def test_the_per_number_rate_limit_answers_130429(cloud, graph_api):
-    graph_api.configure(rate_limit_mps=5)
+    graph_api.configure(rate_limit=True, rate_limit_mps=5)
     codes = []
     for _ in range(12):
         try:
