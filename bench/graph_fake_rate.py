@@ -76,11 +76,12 @@ def threaded(url: str, count: int, threads: int) -> float:
         return each * threads / (time.perf_counter() - started)
 
 
-def processes(url: str, count: int, workers: int) -> float:
+def processes(client, url: str, count: int, workers: int) -> float:
     """Requests per second from `workers` client processes at once (no shared GIL)."""
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.starmap(client, [(url, 10)] * workers)  # started and connected
         started = time.perf_counter()
-        pool.starmap(sequential, [(url, count // workers)] * workers)
+        pool.starmap(client, [(url, count // workers)] * workers)
         return (count // workers) * workers / (time.perf_counter() - started)
 
 
@@ -130,8 +131,10 @@ def main() -> None:
             rate = threaded(url, args.requests, threads)
             print(f"  httpx.Client, {threads:3d} threads  {rate:8.0f} requests/s")
         if args.processes:
-            rate = processes(url, args.requests, args.processes)
+            rate = processes(sequential, url, args.requests, args.processes)
             print(f"  httpx.Client, {args.processes:3d} processes{rate:8.0f} requests/s")
+            rate = processes(raw_socket, url, args.requests * 2, args.processes)
+            print(f"  raw socket,   {args.processes:3d} processes{rate:8.0f} requests/s")
         stats = httpx.get(base.rsplit("/", 1)[0] + "/_fake/stats").json()
         print(f"  fake accepted {stats['accepted']} messages on {stats['connections']} connections")
     finally:
