@@ -12,7 +12,13 @@ from portal.models.broadcast import (
     Template,
 )
 from portal.models.people import GUARDIAN_LANGUAGES, LANGUAGES, ROLES, Teacher, User
-from portal.models.roster import Guardian, SchoolClass, Student, StudentGuardian
+from portal.models.roster import (
+    AttendanceRecord,
+    Guardian,
+    SchoolClass,
+    Student,
+    StudentGuardian,
+)
 from portal.models.school import Alert, School
 from portal.models.webhook import InboundMessage, SandboxMessage, StatusEvent, WebhookEvent
 
@@ -29,6 +35,7 @@ __all__ = [
     "Template",
     "WebhookEvent",
     "Alert",
+    "AttendanceRecord",
     "ApiToken",
     "AuditLog",
     "GUARDIAN_LANGUAGES",

@@ -73,20 +73,29 @@ class Broadcast(Timestamps, db.Model):
 
 
 class Delivery(db.Model):
-    """One guardian's message for one broadcast; unique per pair, so a retried fan-out adds
-    nothing."""
+    """One message on its way to one person: a guardian's copy of a broadcast (unique per
+    pair, so a retried fan-out adds nothing), or a direct reply (`body` and `to_phone` set,
+    no broadcast) to a teacher, a parent or an unknown number."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         sa.UniqueConstraint("broadcast_id", "guardian_id"),
         sa.Index("ix_deliveries_work", "status", "next_attempt_at"),
         sa.Index("ix_deliveries_broadcast_status", "broadcast_id", "status"),
+        sa.Index("ix_deliveries_reply_to", "to_phone", "purpose", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
-    broadcast_id: Mapped[int] = mapped_column(sa.ForeignKey("broadcasts.id"))
-    guardian_id: Mapped[int] = mapped_column(sa.ForeignKey("guardians.id"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcasts.id"))
+    guardian_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guardians.id"), index=True)
+    # Direct replies: the text as it goes, where to, why, and the message it answers.
+    to_phone: Mapped[str | None] = mapped_column(sa.String(32))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    purpose: Mapped[str | None] = mapped_column(sa.String(32))
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inbound_messages.id"), index=True
+    )
     student_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     status: Mapped[str] = mapped_column(
         sa.Enum(*DELIVERY_STATUSES, name="delivery_status", native_enum=False), default="pending"
@@ -106,6 +115,7 @@ class Delivery(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    school = relationship("School")
     broadcast = relationship("Broadcast")
     guardian = relationship("Guardian")
 

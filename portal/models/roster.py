@@ -1,12 +1,12 @@
 """The roster: classes, students, guardians and who is whose."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import Timestamps, UTCDateTime
+from portal.models.base import Timestamps, UTCDateTime, utcnow
 from portal.models.people import GUARDIAN_LANGUAGES
 
 # Nepali section letters in the order schools use them: क = A, ख = B, ...
@@ -86,6 +86,8 @@ class Guardian(Timestamps, db.Model):
         sa.Enum(*GUARDIAN_LANGUAGES, name="guardian_language", native_enum=False), default="ne"
     )
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the parent chose their language by replying; a roster import keeps it then.
+    language_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -115,3 +117,19 @@ class StudentGuardian(db.Model):
 
     student: Mapped[Student] = relationship(back_populates="links")
     guardian: Mapped[Guardian] = relationship(back_populates="links")
+
+
+class AttendanceRecord(db.Model):
+    """A student marked absent on a day (Nepal date), by a teacher's ABSENT command."""
+
+    __tablename__ = "attendance_records"
+    __table_args__ = (sa.UniqueConstraint("student_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("students.id"))
+    day: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(16), default="absent")
+    teacher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teachers.id"))
+    broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcasts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

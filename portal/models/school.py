@@ -25,6 +25,9 @@ class School(Timestamps, db.Model):
     quiet_start: Mapped[time] = mapped_column(sa.Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(sa.Time, default=time(6, 0))
     template_fallback_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    # Teachers' WhatsApp commands: preview and wait for YES, and whom they may message.
+    require_confirmation: Mapped[bool] = mapped_column(default=True)
+    teachers_may_target_any: Mapped[bool] = mapped_column(default=False)
     # Set when Meta reports a quality, policy, token or payment problem: sending stops.
     sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(300))

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
@@ -69,6 +69,18 @@ class InboundMessage(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who wrote (set when it is acted on) and, for parents' replies, the school's inbox.
+    route: Mapped[str | None] = mapped_column(sa.String(16))  # teacher, guardian, unknown
+    teacher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teachers.id"))
+    guardian_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guardians.id"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcasts.id"))
+    in_inbox: Mapped[bool] = mapped_column(default=False)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    guardian = relationship("Guardian")
+    teacher = relationship("Teacher")
+    broadcast = relationship("Broadcast")
 
 
 class SandboxMessage(db.Model):

@@ -77,7 +77,8 @@ def load_jobs(delivery_ids: list[int]) -> list[Job]:
         .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
         .options(
             joinedload(Delivery.guardian),
-            joinedload(Delivery.broadcast).joinedload(Broadcast.school),
+            joinedload(Delivery.broadcast),
+            joinedload(Delivery.school),
         )
         .order_by(Delivery.id)
         .execution_options(populate_existing=True)
@@ -96,13 +97,13 @@ def load_jobs(delivery_ids: list[int]) -> list[Job]:
 
 def send(job: Job, *, transport) -> str:
     """Send one claimed delivery; what happened: accepted, deferred, failed or cancelled."""
-    delivery, school = job.delivery, job.broadcast.school
+    delivery, school = job.delivery, job.delivery.school
     cancelled, paused = _gate(delivery)
     if cancelled:
         return _finish(delivery, status="cancelled")
     if paused:
         return _defer(delivery, 60, counts_as_attempt=False)
-    number, to = sender_number(school), recipient(job.guardian)
+    number, to = sender_number(school), recipient(job.guardian, delivery.to_phone)
     limiter = ratelimit.get_limiter(current_app.config["REDIS_URL"])
     wait = limiter.claim_pair(f"{number}:{to}")
     if wait > 0:
@@ -124,8 +125,10 @@ def sender_number(school: School) -> str:
     return f"sandbox-{school.slug}"
 
 
-def recipient(guardian) -> str:
+def recipient(guardian, to_phone: str | None = None) -> str:
     """The `to` of a message: the WhatsApp id when known, else the number without its +."""
+    if guardian is None:
+        return (to_phone or "").lstrip("+")
     return guardian.wa_id or guardian.phone.lstrip("+")
 
 
@@ -145,10 +148,12 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
     delivery, guardian, broadcast = job.delivery, job.guardian, job.broadcast
     common = {
         "phone_number_id": number,
-        "token": access_token(broadcast.school),
+        "token": access_token(delivery.school),
         "to": to,
         "callback_data": statuses.callback_data(delivery.id),
     }
+    if delivery.body is not None:  # a direct reply: they just wrote, so the window is open
+        return transport.send_text(body=delivery.body, **common), "text", delivery.language or ""
     if window_open(guardian) and delivery.sent_as != "template":
         body = messages.render_text(broadcast, broadcast.school, job.children, guardian.language)
         return transport.send_text(body=body, **common), "text", guardian.language
@@ -178,12 +183,13 @@ def choose_template(school: School, purpose: str, language: str) -> tuple[str, s
 
 def _gate(delivery: Delivery) -> tuple[bool, bool]:
     """Checked again just before sending: (broadcast cancelled, school paused)."""
-    status, paused_at = db.session.execute(
-        sa.select(Broadcast.status, School.sending_paused_at)
-        .join(School, School.id == Broadcast.school_id)
-        .where(Broadcast.id == delivery.broadcast_id)
+    status = sa.select(Broadcast.status).where(Broadcast.id == delivery.broadcast_id)
+    status_now, paused_at = db.session.execute(
+        sa.select(status.scalar_subquery(), School.sending_paused_at).where(
+            School.id == delivery.school_id
+        )
     ).one()
-    return status == "cancelled", paused_at is not None
+    return status_now == "cancelled", paused_at is not None
 
 
 def _update_sending(delivery: Delivery, **values) -> int:
@@ -242,6 +248,8 @@ def _handle_error(job: Job, exc: Exception) -> str:
     delivery, action = job.delivery, classify(exc)
     code = getattr(exc, "code", None)
     detail = (getattr(exc, "details", "") or str(exc) or str(error_reason(exc)))[:300]
+    if action is Action.RESEND_AS_TEMPLATE and delivery.body is not None:
+        return _finish(delivery, status="failed", code=code, reason=detail)  # no template fits
     if action is Action.RESEND_AS_TEMPLATE:
         return _defer(
             delivery,
