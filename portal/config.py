@@ -30,6 +30,14 @@ def _kept_secret(name: str, make) -> str:
     return path.read_text().strip()
 
 
+def _sandbox_secret(env, mode: str, name: str) -> str | None:
+    """In sandbox mode outside production, webhook secrets of its own, so the phone simulator
+    signs and verifies webhooks exactly as Meta's would be; never for the Cloud API."""
+    if mode == "production" or env.get("WHATSAPP_TRANSPORT", "sandbox").strip() == "cloud":
+        return None
+    return _kept_secret(f"whatsapp_{name}_secret", lambda: secrets.token_urlsafe(32))
+
+
 def database_url(env=os.environ) -> str:
     """The SQLAlchemy URL; `postgres://` (as some hosts write it) is accepted."""
     url = env.get("DATABASE_URL", "").strip()
@@ -70,8 +78,9 @@ def load(env=os.environ) -> dict:
         "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip() or "sandbox",
         "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),
         "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
-        "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or None,
-        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
+        "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or _sandbox_secret(env, mode, "app"),
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN")
+        or _sandbox_secret(env, mode, "verify"),
         "WHATSAPP_RATE_MPS": float(env.get("WHATSAPP_RATE_MPS", "80")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

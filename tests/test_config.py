@@ -63,9 +63,19 @@ def test_development_makes_its_keys_once_and_keeps_them(instance):
 
 
 def test_keys_from_the_environment_win_and_are_not_written(instance):
-    settings = load({"SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k1,k2"})
+    settings = load({"SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k1,k2",
+                     "WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v"})
     assert (settings["SECRET_KEY"], settings["ENCRYPTION_KEY"]) == (SECRET, "k1,k2")
+    assert (settings["WHATSAPP_APP_SECRET"], settings["WHATSAPP_VERIFY_TOKEN"]) == ("s", "v")
     assert list(instance.iterdir()) == []
+
+
+def test_the_sandbox_signs_its_webhooks_with_a_kept_secret(instance):
+    first, second = load({}), load({})
+    assert first["WHATSAPP_APP_SECRET"] and first["WHATSAPP_VERIFY_TOKEN"]
+    assert second["WHATSAPP_APP_SECRET"] == first["WHATSAPP_APP_SECRET"]
+    cloud = load({"WHATSAPP_TRANSPORT": "cloud"})
+    assert cloud["WHATSAPP_APP_SECRET"] is None  # the Cloud API needs Meta's own secret
 
 
 def test_the_default_database_is_sqlite_under_instance(instance):

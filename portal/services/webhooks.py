@@ -78,13 +78,21 @@ def handle(item, *, find_school: SchoolFinder) -> str:
             statuses.apply(event)
         return "status" if event is not None else "duplicate"
     if isinstance(item, payloads.InboundMessage):
-        return (
-            "message"
-            if store_inbound(item, school_id=find_school(item.phone_number_id))
-            else "duplicate"
-        )
+        store_inbound(item, school_id=find_school(item.phone_number_id))
+        return act_once(item.wamid)
     log.warning("webhook item not acted on: %r", item)
     return "ignored"
+
+
+def act_once(wamid: str) -> str:
+    """Act on a stored message unless someone already has (Meta's retries, the sweeper)."""
+    from portal.services import conversations
+
+    message = db.session.scalar(sa.select(InboundMessage).where(InboundMessage.wamid == wamid))
+    if message is None or message.processed_at is not None or not conversations.claim(message.id):
+        return "duplicate"
+    conversations.act(message)
+    return "message"
 
 
 def store_inbound(message, *, school_id: int | None) -> bool:
