@@ -1,0 +1,136 @@
+"""Parents control what they receive by replying; anything else reaches the school's inbox."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models import Delivery, Guardian, InboundMessage
+from portal.services import clock
+from portal.tasks.delivery import start_broadcast
+from tests.delivery.conftest import make_broadcast
+
+
+def reload(db, guardian):
+    db.session.expire_all()
+    return db.session.get(Guardian, guardian.id)
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop", "  Stop. ", "UNSUBSCRIBE", "बन्द"])
+def test_stop_opts_out_and_is_confirmed(db, roster, recorder, say, text):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, text)
+    assert reload(db, one).opted_out_at is not None
+    [reply] = recorder.to(one.phone)
+    assert "no longer receive" in reply["body"] and "START" in reply["body"]
+
+
+def test_stop_then_the_next_broadcast_skips_them_and_start_brings_them_back(
+    db, roster, recorder, say
+):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, "STOP")
+    first = make_broadcast(roster["school"], ["5A"])
+    start_broadcast.call_local(first.id)
+    status = db.session.scalar(
+        sa.select(Delivery.status).where(
+            Delivery.broadcast_id == first.id, Delivery.guardian_id == one.id
+        )
+    )
+    assert status == "skipped"
+    say(roster["school"], one.phone, "START")
+    assert reload(db, one).opted_out_at is None
+    second = make_broadcast(roster["school"], ["5A"])
+    start_broadcast.call_local(second.id)
+    status = db.session.scalar(
+        sa.select(Delivery.status).where(
+            Delivery.broadcast_id == second.id, Delivery.guardian_id == one.id
+        )
+    )
+    # Included again; it may wait a few seconds for the pair limit after the START reply.
+    assert status in ("accepted", "pending")
+
+
+def test_nepali_sets_the_language_and_confirms_in_nepali(db, roster, recorder, say):
+    one = roster["guardians"]["one"]  # English speaker
+    say(roster["school"], one.phone, "नेपाली")
+    guardian = reload(db, one)
+    assert guardian.language == "ne" and guardian.language_chosen_at is not None
+    [reply] = recorder.to(one.phone)
+    assert any("\u0900" <= ch <= "\u097f" for ch in reply["body"])
+
+
+def test_english_sets_the_language(db, roster, recorder, say):
+    both = roster["guardians"]["both"]
+    say(roster["school"], both.phone, "english")
+    assert reload(db, both).language == "en"
+
+
+def test_a_longer_message_with_a_keyword_is_a_reply_not_a_command(db, roster, recorder, say):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, "Please do not stop the bus service")
+    assert reload(db, one).opted_out_at is None
+    message = db.session.scalar(sa.select(InboundMessage))
+    assert message.in_inbox and message.guardian_id == one.id
+
+
+def test_replies_reach_the_inbox_and_are_acknowledged_once_a_day(
+    db, roster, recorder, say, monkeypatch
+):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, "Will the bus run?")
+    say(roster["school"], one.phone, "Also, what time?")
+    assert len(recorder.to(one.phone)) == 1  # one acknowledgement
+    assert "received your message" in recorder.to(one.phone)[0]["body"]
+    inbox = db.session.scalars(sa.select(InboundMessage).where(InboundMessage.in_inbox)).all()
+    assert len(inbox) == 2
+    tomorrow = clock.now() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+    monkeypatch.setattr("portal.services.ratelimit.LocalLimiter.claim_pair", lambda *a: 0.0)
+    monkeypatch.setattr("portal.services.ratelimit.RedisLimiter.claim_pair", lambda *a: 0.0)
+    say(roster["school"], one.phone, "Thanks")
+    assert len(recorder.to(one.phone)) == 2
+
+
+def test_a_reply_to_a_notice_is_linked_to_its_broadcast(db, roster, recorder, say):
+    one = roster["guardians"]["one"]
+    broadcast = make_broadcast(roster["school"], ["5A"])
+    start_broadcast.call_local(broadcast.id)
+    wamid = recorder.to(one.phone)[0]["wamid"]
+    say(roster["school"], one.phone, "Noted, thank you", context=wamid)
+    message = db.session.scalar(sa.select(InboundMessage))
+    assert message.broadcast_id == broadcast.id
+
+
+def test_a_reply_opens_the_guardian_s_window_so_notices_go_as_text(db, roster, recorder, say):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, "Hello")
+    broadcast = make_broadcast(roster["school"], ["5A"])
+    start_broadcast.call_local(broadcast.id)
+    kinds = [m["kind"] for m in recorder.to(one.phone)]
+    assert kinds[-1] == "text"
+    others = recorder.to(roster["guardians"]["both"].phone)
+    assert [m["kind"] for m in others] == ["template"]
+
+
+def test_the_same_webhook_three_times_acts_once(db, roster, recorder, say):
+    one = roster["guardians"]["one"]
+    for _ in range(3):
+        say(roster["school"], one.phone, "STOP", wamid="wamid.same")
+    assert len(recorder.to(one.phone)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InboundMessage)) == 1
+
+
+def test_an_unknown_number_gets_one_bilingual_reply_a_day(db, roster, recorder, say, monkeypatch):
+    stranger = "+9779801234567"
+    say(roster["school"], stranger, "Hello?")
+    say(roster["school"], stranger, "Anyone?")
+    [reply] = recorder.to(stranger)
+    assert "not registered" in reply["body"]
+    assert any("\u0900" <= ch <= "\u097f" for ch in reply["body"])
+    tomorrow = clock.now() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+    monkeypatch.setattr("portal.services.ratelimit.LocalLimiter.claim_pair", lambda *a: 0.0)
+    monkeypatch.setattr("portal.services.ratelimit.RedisLimiter.claim_pair", lambda *a: 0.0)
+    say(roster["school"], stranger, "Hello again")
+    assert len(recorder.to(stranger)) == 2
