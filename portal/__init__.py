@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web import (
         audit,
         auth,
+        broadcasts,
         classes,
         dashboard,
         guardians,
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         imports,
         audit,
         schools,
+        broadcasts,
         webhook,
         api,
     ):

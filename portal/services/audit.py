@@ -27,6 +27,7 @@ ACTIONS = {
     "teacher.update": _l("changed a teacher"),
     "teacher.deactivate": _l("deactivated a teacher"),
     "teacher.reactivate": _l("reactivated a teacher"),
+    "school.resume_sending": _l("resumed sending after a pause"),
     "broadcast.create": _l("created a broadcast"),
     "broadcast.cancel": _l("cancelled a broadcast"),
 }

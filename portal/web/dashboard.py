@@ -1,13 +1,16 @@
 """The dashboard: the school at a glance."""
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.models import AuditLog, Guardian, SchoolClass, Student, Teacher
+from portal.models import AuditLog, Guardian, School, SchoolClass, Student, Teacher
+from portal.services import alerts, audit, broadcast_views
+from portal.tasks.delivery import wake_senders
 from portal.web.htmx import render_page
-from portal.web.tenancy import school_id
+from portal.web.tenancy import admin_only, school_id
 
 bp = Blueprint("dashboard", __name__)
 
@@ -36,4 +39,34 @@ def index():
         .limit(8)
         .options(sa.orm.joinedload(AuditLog.user))
     ).all()
-    return render_page("dashboard/index.html", counts=counts, recent=recent)
+    latest = broadcast_views.latest(school_id())
+    return render_page(
+        "dashboard/index.html",
+        counts=counts,
+        recent=recent,
+        alerts=alerts.open_alerts(school_id()),
+        latest=latest,
+        latest_counts=broadcast_views.counts_for([b.id for b in latest]),
+    )
+
+
+@bp.post("/resume-sending")
+@admin_only
+def resume():
+    """Let a paused school send again: an admin has dealt with what Meta reported."""
+    school = db.session.get(School, school_id())
+    if school.sending_paused_at is None:
+        flash(_("Sending is not paused."))
+        return redirect(url_for(".index"))
+    audit.record(
+        school_id=school.id,
+        user_id=current_user.id,
+        action="school.resume_sending",
+        target=school,
+        changes={"paused_reason": [school.paused_reason, None]},
+    )
+    alerts.resume_sending(school=school)
+    db.session.commit()
+    wake_senders()
+    flash(_("Sending resumed. Waiting messages are going out now."))
+    return redirect(url_for(".index"))

@@ -1,0 +1,262 @@
+"""Broadcasts: the list, composing with a preview as parents will see it, and a broadcast's
+live progress, per-guardian status and failures by reason."""
+
+from babel.dates import format_timedelta
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import escape
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import Broadcast, School
+from portal.services import audit, broadcasts, clock, dates
+from portal.services import broadcast_views as views
+from portal.services.messages import KIND_LABELS
+from portal.services.numerals import localize_digits
+from portal.tasks.delivery import enqueue_start
+from portal.web.broadcast_form import BroadcastForm, parse_date
+from portal.web.htmx import is_htmx, render_page
+from portal.web.i18n import locale_code
+from portal.web.tenancy import get_scoped_or_404, roster_editor, school_id, school_member, scoped
+
+bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
+
+
+@bp.get("/")
+@school_member
+def index():
+    query = scoped(Broadcast).order_by(Broadcast.id.desc())
+    query = query.options(joinedload(Broadcast.author_user), joinedload(Broadcast.author_teacher))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    counts = views.counts_for([b.id for b in page.items])
+    return render_page("broadcasts/index.html", block="rows", page=page, counts=counts)
+
+
+def _compose(form: BroadcastForm, *, status: int = 200, block: str | None = None, **extra):
+    return render_page(
+        "broadcasts/new.html",
+        block=block,
+        status=status,
+        form=form,
+        grades=views.target_choices(school_id()),
+        max_body=broadcasts.MAX_BODY,
+        bs=_bs_label(form.send_date.data),
+        **extra,
+    )
+
+
+@bp.get("/new")
+@roster_editor
+def new():
+    form = BroadcastForm(formdata=None)
+    form.send_date.data = clock.now().astimezone(dates.NEPAL).date().isoformat()
+    return _compose(form)
+
+
+@bp.post("/new")
+@roster_editor
+def create():
+    form = BroadcastForm()
+    school = db.session.get(School, school_id())
+    broadcast, requested = _draft(form, school)
+    if broadcast is None:
+        db.session.rollback()
+        return _invalid(form)
+    if request.form.get("action") == "preview":
+        return _preview(form, broadcast, school, requested)
+    return _send(broadcast)
+
+
+def _draft(form: BroadcastForm, school: School):
+    """The broadcast the form asks for, checked by the service (not yet committed), and the
+    time asked for; (None, None) with the form's errors set when it cannot be made."""
+    if not form.validate_on_submit():
+        return None, None
+    try:
+        requested = form.requested_time()
+        broadcast = broadcasts.create_broadcast(
+            school=school,
+            source="portal",
+            scheduled_at=requested,
+            author_user_id=current_user.id,
+            **form.values(),
+        )
+    except broadcasts.BroadcastError as error:
+        form.add_error(error)
+        return None, None
+    return broadcast, requested
+
+
+def _invalid(form: BroadcastForm):
+    """The form again with its errors; an HTMX preview swaps the whole form to show them."""
+    response = _compose(form, status=422, block="compose")
+    if is_htmx():
+        response.headers["HX-Retarget"] = "#compose"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _preview(form, broadcast, school, requested):
+    """Who and what, as the broadcast would go now; nothing is kept."""
+    shown = views.preview(broadcast, school=school, requested=requested)
+    db.session.rollback()
+    return _compose(form, block="preview", preview=shown)
+
+
+def _send(broadcast: Broadcast):
+    audit.record(
+        school_id=broadcast.school_id,
+        user_id=current_user.id,
+        action="broadcast.create",
+        target=broadcast,
+        changes={
+            "kind": [None, broadcast.kind],
+            "targets": [None, ", ".join(broadcast.targets)],
+            "scheduled_at": [None, broadcast.scheduled_at.isoformat()],
+        },
+    )
+    db.session.commit()
+    enqueue_start(broadcast)
+    if broadcast.scheduled_at > clock.now():
+        flash(_("Scheduled for %(when)s.", when=_datetime(broadcast.scheduled_at)))
+    else:
+        flash(_("Sending now."))
+    return redirect(url_for(".show", broadcast_id=broadcast.id))
+
+
+@bp.get("/bs-date")
+@roster_editor
+def bs_date():
+    """The Bikram Sambat date beside the date box, as the date changes."""
+    return escape(_bs_label(request.args.get("send_date")) or "")
+
+
+def _bs_label(text: str | None) -> str | None:
+    """A typed date in both calendars, or why it is not a date (None when nothing is typed)."""
+    if not text:
+        return None
+    try:
+        return dates.format_dual_date(parse_date(text), locale_code())
+    except broadcasts.BroadcastError as error:
+        return str(error)
+
+
+@bp.get("/<int:broadcast_id>")
+@school_member
+def show(broadcast_id):
+    broadcast = get_scoped_or_404(Broadcast, broadcast_id)
+    return render_page(
+        "broadcasts/show.html",
+        broadcast=broadcast,
+        failures=views.failures(broadcast.id),
+        **_progress_context(broadcast),
+        **_rows_context(broadcast),
+    )
+
+
+@bp.get("/<int:broadcast_id>/progress")
+@school_member
+def progress(broadcast_id):
+    broadcast = get_scoped_or_404(Broadcast, broadcast_id)
+    if not is_htmx():
+        return redirect(url_for(".show", broadcast_id=broadcast.id))
+    context = _progress_context(broadcast)
+    return render_page("broadcasts/show.html", block="progress", broadcast=broadcast, **context)
+
+
+@bp.get("/<int:broadcast_id>/rows")
+@school_member
+def rows(broadcast_id):
+    broadcast = get_scoped_or_404(Broadcast, broadcast_id)
+    if not is_htmx():
+        return redirect(url_for(".show", broadcast_id=broadcast.id, **request.args))
+    context = _rows_context(broadcast)
+    return render_page("broadcasts/show.html", block="rows", broadcast=broadcast, **context)
+
+
+@bp.post("/<int:broadcast_id>/cancel")
+@roster_editor
+def cancel(broadcast_id):
+    broadcast = get_scoped_or_404(Broadcast, broadcast_id)
+    before = broadcast.status
+    if broadcasts.cancel(broadcast):
+        audit.record(
+            school_id=broadcast.school_id,
+            user_id=current_user.id,
+            action="broadcast.cancel",
+            target=broadcast,
+            changes={"status": [before, broadcast.status]},
+        )
+        db.session.commit()
+        flash(_("Cancelled. Parents who have not received it yet will not get it."))
+    else:
+        flash(_("It can no longer be cancelled: it has finished or was cancelled."), "error")
+    return redirect(url_for(".show", broadcast_id=broadcast.id))
+
+
+def _progress_context(broadcast: Broadcast) -> dict:
+    counts = broadcasts.counts(broadcast.id)
+    done = broadcast.status == "completed"
+    return {
+        "counts": counts,
+        "bar": views.bar(counts),
+        "live": broadcast.status in views.LIVE,
+        "reach": views.reach(counts) if done else None,
+        "took": _duration(views.time_to_deliver(broadcast)) if done else None,
+        "paused": broadcast.school.sending_paused_at is not None,
+    }
+
+
+def _rows_context(broadcast: Broadcast) -> dict:
+    q = request.args.get("q", "").strip()
+    query = views.delivery_rows(broadcast_id=broadcast.id, q=q)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    return {"page": page, "children": views.children_of(page.items), "q": q}
+
+
+def _duration(delta) -> str | None:
+    if delta is None:
+        return None
+    locale = locale_code()
+    text = format_timedelta(delta, threshold=2, granularity="second", locale=locale)
+    return localize_digits(text, locale)
+
+
+def _datetime(moment) -> str:
+    return dates.format_dual_datetime(moment, locale_code())
+
+
+@bp.app_template_filter("broadcast_status")
+def broadcast_status(status: str) -> str:
+    return str(views.BROADCAST_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_filter("delivery_status")
+def delivery_status(status: str) -> str:
+    return str(views.DELIVERY_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_filter("broadcast_source")
+def broadcast_source(source: str) -> str:
+    return str(views.SOURCE_LABELS.get(source, source))
+
+
+@bp.app_template_filter("kind_label")
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_filter("targets")
+def target_list(given: list[str]) -> str:
+    return ", ".join(views.target_label(t, locale_code()) for t in given or ())
+
+
+@bp.app_template_global("delivery_reason")
+def delivery_reason(delivery) -> str | None:
+    return views.delivery_reason(delivery)
+
+
+@bp.app_template_global("alert_text")
+def alert_text(alert) -> str:
+    return views.alert_text(alert)
