@@ -390,7 +390,7 @@ def test_the_guardian_table_names_children_and_searches_by_name_or_phone(
     assert "Hari Thapa" in by_phone and "Maya Gurung" not in by_phone
     nobody = _text(admin_portal.get(rows, query_string={"q": "zzz"}, htmx=True))
     assert "No guardians match." in nobody
-    without_js = admin_portal.get(rows, query_string={"q": "maya"})
+    without_js = admin_portal.get(rows, query_string={"q": "maya", "broadcast_id": "7"})
     assert without_js.headers["Location"] == f"/broadcasts/{broadcast.id}?q=maya"
     assert "Hari Thapa" not in _text(admin_portal.get(f"/broadcasts/{broadcast.id}?q=maya"))
 
@@ -522,6 +522,10 @@ def test_a_nepali_reader_sees_devanagari_digits(portal, roster, school, recorder
     assert "<strong>3</strong>" not in page
     assert "५क" in page  # class names too
     assert 'lang="ne"' in page
+    assert "५क" in _text(portal.get("/broadcasts/new"))
+    for url in ("/broadcasts/", "/"):  # "of 4" in the lists' counts
+        listed = _text(portal.get(url))
+        assert "४" in listed and ">4<" not in listed
 
 
 def test_the_date_box_shows_the_bikram_sambat_date(admin_portal):
@@ -554,6 +558,8 @@ def test_the_dashboard_shows_a_pause_and_resume_sends_what_waited(
     )
     assert "Resume sending" in page
     assert f'href="/broadcasts/{broadcast.id}"' in page  # the latest broadcasts
+    detail = _text(admin_portal.get(f"/broadcasts/{broadcast.id}"))
+    assert "Sending is paused for this school." in detail and "every 3s" in detail
 
     response = admin_portal.post("/resume-sending")
     assert response.status_code == 302
@@ -565,6 +571,7 @@ def test_the_dashboard_shows_a_pause_and_resume_sends_what_waited(
     assert sorted(m["to"] for m in recorder.sent) == ["9779841000001", "9779841000002"]
     page = _text(admin_portal.get("/"))
     assert "Sending resumed." in page and "Sending is paused" not in page
+    assert "resumed sending after a pause" in _text(admin_portal.get("/audit/"))
 
 
 @pytest.mark.parametrize("role", ["staff", "teacher"])

@@ -170,7 +170,8 @@ def progress(broadcast_id):
 def rows(broadcast_id):
     broadcast = get_scoped_or_404(Broadcast, broadcast_id)
     if not is_htmx():
-        return redirect(url_for(".show", broadcast_id=broadcast.id, **request.args))
+        kept = {k: request.args[k] for k in ("q", "page") if request.args.get(k)}
+        return redirect(url_for(".show", broadcast_id=broadcast.id, **kept))
     context = _rows_context(broadcast)
     return render_page("broadcasts/show.html", block="rows", broadcast=broadcast, **context)
 
