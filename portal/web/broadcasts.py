@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
-from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Broadcast, School
@@ -27,7 +26,6 @@ bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 @school_member
 def index():
     query = scoped(Broadcast).order_by(Broadcast.id.desc())
-    query = query.options(joinedload(Broadcast.author_user), joinedload(Broadcast.author_teacher))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     counts = views.counts_for([b.id for b in page.items])
     return render_page("broadcasts/index.html", block="rows", page=page, counts=counts)
