@@ -70,6 +70,7 @@ def create_broadcast(
         scheduled_at=after_quiet_hours(school, when, kind),
         author_user_id=author_user_id,
         author_teacher_id=author_teacher_id,
+        created_at=now,
     )
     db.session.add(broadcast)
     db.session.flush()
