@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         guardians,
         imports,
+        inbox,
         schools,
         students,
         teachers,
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         schools,
         broadcasts,
+        inbox,
         webhook,
         api,
     ):

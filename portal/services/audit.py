@@ -30,6 +30,7 @@ ACTIONS = {
     "school.resume_sending": _l("resumed sending after a pause"),
     "broadcast.create": _l("created a broadcast"),
     "broadcast.cancel": _l("cancelled a broadcast"),
+    "inbox.handle": _l("marked a parent's reply as handled"),
 }
 
 
