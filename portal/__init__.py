@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
         imports,
         inbox,
         schools,
+        settings,
         students,
         teachers,
     )
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
         schools,
         broadcasts,
         inbox,
+        settings,
         webhook,
         api,
     ):

@@ -1,5 +1,8 @@
 """Flask-WTF forms for the portal; labels and messages go through Babel."""
 
+import re
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -27,6 +30,8 @@ from portal.services.classes import normalize_section
 from portal.services.dates import current_bs_year
 from portal.services.numerals import to_ascii_digits
 from portal.services.phones import InvalidPhone, normalize_phone
+from portal.services.template_texts import LANGUAGES as TEMPLATE_LANGUAGES
+from portal.services.template_texts import PURPOSES as TEMPLATE_PURPOSES
 
 
 class LoginForm(FlaskForm):
@@ -185,3 +190,101 @@ class ImportForm(FlaskForm):
     )
     check = SubmitField(_l("Check only"))
     save = SubmitField(_l("Import"))
+
+
+class TimeTextField(StringField):
+    """A time of day typed as HH:MM (ASCII or Devanagari digits) into a plain text box."""
+
+    PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
+
+    def process_formdata(self, valuelist):
+        text = to_ascii_digits(valuelist[0]).strip() if valuelist else ""
+        match = self.PATTERN.match(text)
+        self.data = time(int(match[1]), int(match[2])) if match else None
+        if not match:
+            raise ValueError(_l("Enter a time as HH:MM, such as 21:00."))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+def _digits_or_none(text: str | None) -> str | None:
+    return to_ascii_digits(text or "").strip() or None
+
+
+class SettingsForm(RosterForm):
+    """The school's own settings; the access token is write-only (blank keeps it)."""
+
+    name = StringField(
+        _l("School name in English"),
+        filters=[_stripped],
+        validators=[DataRequired(_l("Enter the school's name.")), Length(max=200)],
+    )
+    name_ne = StringField(
+        _l("School name in Nepali"), filters=[_stripped_or_none], validators=[Length(max=200)]
+    )
+    phone_number_id = StringField(
+        _l("WhatsApp phone number ID"),
+        filters=[_digits_or_none],
+        validators=[
+            Length(max=64),
+            Regexp(r"^\d*$", message=_l("Use the number Meta shows: digits only.")),
+        ],
+    )
+    access_token = PasswordField(
+        _l("New access token"), filters=[_stripped_or_none], validators=[Length(max=2000)]
+    )
+    remove_token = BooleanField(_l("Remove the access token"))
+    quiet_start = TimeTextField(_l("Quiet hours start"))
+    quiet_end = TimeTextField(_l("Quiet hours end"))
+    require_confirmation = BooleanField(_l("Teachers confirm with YES before a message is sent"))
+    teachers_may_target_any = BooleanField(_l("Teachers may message any class, not only their own"))
+    template_fallback_language = SelectField(
+        _l("Template fallback language"), choices=LANGUAGE_CHOICES
+    )
+
+    def validate_remove_token(self, field):
+        if field.data and self.access_token.data:
+            raise StopValidation(_l("Enter a new token or remove the token, not both."))
+
+
+class TemplatesForm(FlaskForm):
+    """The Meta template name and its approval for every purpose in every language."""
+
+    def values(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        return {
+            (purpose, lang): (
+                self[f"{purpose}_{lang}_name"].data,
+                self[f"{purpose}_{lang}_approved"].data,
+            )
+            for purpose in TEMPLATE_PURPOSES
+            for lang in TEMPLATE_LANGUAGES
+        }
+
+
+for _purpose in TEMPLATE_PURPOSES:
+    for _lang in TEMPLATE_LANGUAGES:
+        setattr(
+            TemplatesForm,
+            f"{_purpose}_{_lang}_name",
+            StringField(
+                _l("Meta template name"),
+                filters=[_stripped],
+                validators=[
+                    DataRequired(_l("Enter the template's name.")),
+                    Length(max=512, message=_l("At most 512 characters.")),
+                    Regexp(
+                        r"^[a-z0-9_]+$",
+                        message=_l("Use lowercase letters, digits and underscores only."),
+                    ),
+                ],
+            ),
+        )
+        setattr(TemplatesForm, f"{_purpose}_{_lang}_approved", BooleanField(_l("Approved")))
+del _purpose, _lang

@@ -1,0 +1,105 @@
+"""School settings for admins: names, WhatsApp number and token, quiet hours, teachers'
+permissions, sending after a pause, and the WhatsApp templates."""
+
+from functools import partial
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import School
+from portal.services import settings
+from portal.tasks.delivery import wake_senders
+from portal.web.editing import apply_form
+from portal.web.forms import SettingsForm, TemplatesForm
+from portal.web.htmx import render_page
+from portal.web.tenancy import admin_only, school_id
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+# Each template purpose: its heading, and the broadcasts sent with it.
+PURPOSES = {
+    "notice": (_l("Notice"), _l("notices, events and emergencies")),
+    "homework": (_l("Homework"), _l("homework")),
+    "absence": (_l("Absence alert"), _l("absence alerts")),
+    "reminder": (_l("Reminder"), _l("reminders")),
+}
+
+
+def _school() -> School:
+    return db.session.get(School, school_id())
+
+
+def _page(form, school, status=200):
+    return render_page("settings/index.html", form=form, school=school, status=status)
+
+
+@bp.get("/")
+@admin_only
+def index():
+    school = _school()
+    return _page(SettingsForm(obj=school), school)
+
+
+@bp.post("/")
+@admin_only
+def update():
+    school = _school()
+    form = SettingsForm()
+    saved, changes = apply_form(form, partial(settings.update_school, school=school))
+    if saved:
+        flash(_("Settings saved.") if changes else _("Nothing changed."))
+        return redirect(url_for(".index"))
+    return _page(form, _school(), status=422)
+
+
+@bp.post("/resume")
+@admin_only
+def resume():
+    """Let a paused school send again: an admin has dealt with what Meta reported."""
+    if not settings.resume_sending(school=_school(), user_id=current_user.id):
+        flash(_("Sending is not paused."))
+        return redirect(url_for(".index"))
+    db.session.commit()
+    wake_senders()
+    flash(_("Sending resumed. Waiting messages are going out now."))
+    return redirect(url_for(".index"))
+
+
+def _templates_page(form, school, choices, status=200):
+    return render_page(
+        "settings/templates.html",
+        form=form,
+        school=school,
+        choices=choices,
+        purposes=PURPOSES,
+        status=status,
+    )
+
+
+@bp.get("/templates")
+@admin_only
+def edit_templates():
+    school = _school()
+    choices = settings.template_choices(school=school)
+    data = {}
+    for choice in choices:
+        data[f"{choice.purpose}_{choice.language}_name"] = choice.name
+        data[f"{choice.purpose}_{choice.language}_approved"] = choice.approved
+    return _templates_page(TemplatesForm(data=data), school, choices)
+
+
+@bp.post("/templates")
+@admin_only
+def update_templates():
+    school = _school()
+    form = TemplatesForm()
+    if not form.validate_on_submit():
+        choices = settings.template_choices(school=school)
+        return _templates_page(form, school, choices, status=422)
+    changes = settings.save_templates(school=school, user_id=current_user.id, choices=form.values())
+    db.session.commit()
+    flash(_("Templates saved.") if changes else _("Nothing changed."))
+    return redirect(url_for(".edit_templates"))
