@@ -90,7 +90,7 @@ def test_the_report_is_in_the_users_language(db, portal, school):
     page = portal.post("/imports/", upload("bad.csv", save="y")).get_data(as_text=True)
     assert '<html lang="ne">' in page
     assert '<td class="num">३</td>' in page and '<td class="num">९</td>' in page
-    assert "Roll १ of class ५क" in page  # numbers and class names in Nepali script
+    assert "कक्षा ५क को रोल नं. १" in page  # Nepali words, digits and class names
 
 
 def test_a_file_that_is_not_utf8_is_explained(db, admin_portal):

@@ -130,7 +130,7 @@ _REASONS = {
     4: _l("Too many requests to WhatsApp; sending again later."),
     80007: _l("Too many requests to WhatsApp; sending again later."),
     OUTSIDE_WINDOW: _l("More than 24 hours since the parent last wrote; a template is needed."),
-    131026: _l("Not on WhatsApp, or the app is too old"),
+    131026: _l("Not on WhatsApp, or the app is too old."),
     131049: _l("WhatsApp held the message back to limit messages to this parent."),
     131050: _l("The parent has stopped marketing messages from this school."),
     130472: _l("WhatsApp held the message back for an experiment."),

@@ -133,3 +133,12 @@ def make_broadcast(
 def run_senders(broadcast_id=None) -> int:
     """Send everything due now, as a consumer would."""
     return send_deliveries.call_local(broadcast_id)
+
+
+@pytest.fixture(autouse=True)
+def english(db):
+    """Messages in English (broadcast errors are translated; the default locale is Nepali)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

@@ -74,3 +74,12 @@ class Receiver:
 def receiver():
     with Receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture(autouse=True)
+def english(db):
+    """Messages in English (error reasons are translated; the default locale is Nepali)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

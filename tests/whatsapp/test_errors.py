@@ -116,10 +116,10 @@ def test_resending_as_template_waits_nothing_and_failures_have_no_backoff():
 
 def test_reason_for_undeliverable_is_readable():
     assert str(reason(GraphError(code=131026, http_status=400))) == (
-        "Not on WhatsApp, or the app is too old"
+        "Not on WhatsApp, or the app is too old."
     )
     assert str(reason(ErrorInfo(131026, "Message undeliverable", ""))) == (
-        "Not on WhatsApp, or the app is too old"
+        "Not on WhatsApp, or the app is too old."
     )
 
 
