@@ -4,9 +4,11 @@ import json
 
 import pytest
 
-from portal.services import clock
+from portal.services import clock, transport
+from portal.whatsapp.client import CloudClient
 from portal.whatsapp.signature import sign
-from tests.delivery.conftest import RecordingTransport, recorder, roster  # noqa: F401
+from tests.delivery.conftest import roster  # noqa: F401
+from tests.fakes.graph_api import FakeGraphAPI
 
 SECRET = "test-app-secret"
 _counter = iter(range(1, 10**9))
@@ -38,6 +40,43 @@ def inbound_body(school, sender: str, text: str, *, wamid=None, context=None) ->
         "entry": [{"id": "1", "changes": [{"value": value, "field": "messages"}]}],
     }
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+class GraphPhones:
+    """What the fake Graph API accepted, read per phone as the recipient would see it."""
+
+    def __init__(self, fake: FakeGraphAPI):
+        self.fake = fake
+
+    @property
+    def sent(self) -> list[dict]:
+        return [self._message(m) for m in self.fake.messages()]
+
+    def to(self, phone: str) -> list[dict]:
+        return [self._message(m) for m in self.fake.messages(to=phone)]
+
+    @staticmethod
+    def _message(m: dict) -> dict:
+        return {
+            "kind": m["type"],
+            "body": m["body"] or "",
+            "params": m["params"],
+            "wamid": m["wamid"],
+            "to": m["recipient"],
+            "template": m["template"],
+        }
+
+
+@pytest.fixture
+def recorder(app):
+    """The app sends through the real Cloud API client to a fake Graph API on 127.0.0.1."""
+    with FakeGraphAPI("conversation-token") as fake:
+        app.extensions[transport.KEY] = CloudClient(fake.url)
+        old_token = app.config["WHATSAPP_ACCESS_TOKEN"]
+        app.config["WHATSAPP_ACCESS_TOKEN"] = "conversation-token"
+        yield GraphPhones(fake)
+        app.config["WHATSAPP_ACCESS_TOKEN"] = old_token
+        app.extensions.pop(transport.KEY, None)
 
 
 @pytest.fixture
