@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.extensions import db
 from portal.models import AuditLog, Guardian, School, SchoolClass, Student, Teacher
-from portal.services import alerts, audit, broadcast_views
+from portal.services import alerts, broadcast_views, settings
 from portal.tasks.delivery import wake_senders
 from portal.web.htmx import render_page
 from portal.web.tenancy import admin_only, school_id
@@ -55,17 +55,9 @@ def index():
 def resume():
     """Let a paused school send again: an admin has dealt with what Meta reported."""
     school = db.session.get(School, school_id())
-    if school.sending_paused_at is None:
+    if not settings.resume_sending(school=school, user_id=current_user.id):
         flash(_("Sending is not paused."))
         return redirect(url_for(".index"))
-    audit.record(
-        school_id=school.id,
-        user_id=current_user.id,
-        action="school.resume_sending",
-        target=school,
-        changes={"paused_reason": [school.paused_reason, None]},
-    )
-    alerts.resume_sending(school=school)
     db.session.commit()
     wake_senders()
     flash(_("Sending resumed. Waiting messages are going out now."))
