@@ -63,8 +63,14 @@ def test_development_makes_its_keys_once_and_keeps_them(instance):
 
 
 def test_keys_from_the_environment_win_and_are_not_written(instance):
-    settings = load({"SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k1,k2",
-                     "WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v"})
+    settings = load(
+        {
+            "SECRET_KEY": SECRET,
+            "ENCRYPTION_KEY": "k1,k2",
+            "WHATSAPP_APP_SECRET": "s",
+            "WHATSAPP_VERIFY_TOKEN": "v",
+        }
+    )
     assert (settings["SECRET_KEY"], settings["ENCRYPTION_KEY"]) == (SECRET, "k1,k2")
     assert (settings["WHATSAPP_APP_SECRET"], settings["WHATSAPP_VERIFY_TOKEN"]) == ("s", "v")
     assert list(instance.iterdir()) == []
