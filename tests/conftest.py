@@ -45,20 +45,23 @@ def app():
     return app
 
 
+RESTART_SEQUENCES = sa.text(
+    "SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"
+)
+
+
 @pytest.fixture(autouse=True)
 def db(app):
     """The database, emptied after each test (fast on both SQLite and PostgreSQL)."""
     with app.app_context():
         yield _db
         _db.session.remove()
-        tables = list(reversed(_db.metadata.sorted_tables))
         with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+                # ids start at 1 again, as on SQLite; DELETE is 20x faster than TRUNCATE here
+                conn.execute(RESTART_SEQUENCES)
 
 
 class Portal:
