@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from portal.extensions import db
@@ -184,8 +184,10 @@ def error_line(error) -> str:
 
 
 def failure_line(report: ImportReport) -> str:
-    return _(
+    return ngettext(
+        "Nothing was imported: %(count)s line of %(file)s has a problem.",
         "Nothing was imported: %(count)s lines of %(file)s have problems.",
+        report.bad_lines,
         count=Local(report.bad_lines),
         file=report.filename,
     )
