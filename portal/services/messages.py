@@ -95,7 +95,7 @@ def template_params(broadcast, school, children: list[Child], lang: str) -> dict
         values = {
             "school": school.display_name(lang),
             "students": children_label(children, lang),
-            "subject": broadcast.subject or str(KIND_LABELS[broadcast.kind]),
+            "subject": broadcast.subject or _("all subjects"),
             "message": teacher_text(broadcast, lang) or str(KIND_LABELS[broadcast.kind]),
             "date": dates.format_dual_date(today, lang),
         }
