@@ -1,0 +1,250 @@
+"""Inbound webhook throughput and latency under the production web command.
+
+    .venv/bin/python -m bench.webhook [--seconds 10] [--connections 8]
+
+Runs the Procfile's `web:` line (gunicorn) on PostgreSQL + Redis with signed, Meta-shaped
+inbound webhook POSTs (signature check over the raw bytes, store, commit, enqueue), then the
+same gunicorn command serving a hello-world Flask endpoint, and prints requests per second
+and p50 / p99 latency for both (measured with wrk, from Debian's `wrk` package). No worker
+runs: the queue only fills, so the figures are the request path alone.
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg2
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-app-secret"
+NUMBER = "109876543210"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile_line(name: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return line.split(":", 1)[1].strip()
+    raise SystemExit(f"no {name}: line in the Procfile")
+
+
+def fresh_database(server: str, name: str) -> str:
+    conn = psycopg2.connect(f"{server}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"{server}/{name}"
+
+
+def environment(database_url: str, redis_url: str, instance: str) -> dict:
+    return os.environ | {
+        "SANDESH_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WHATSAPP_TRANSPORT": "cloud",
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_VERIFY_TOKEN": "bench",
+        "SANDESH_INSTANCE_PATH": instance,
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    }
+
+
+def prepare(env: dict) -> None:
+    """Schema and one school whose number the webhooks name."""
+
+    def run(*args):
+        return subprocess.run(
+            args,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+    run("flask", "--app", "wsgi", "db", "upgrade")
+    run(
+        "flask",
+        "--app",
+        "wsgi",
+        "school",
+        "add",
+        "bench",
+        "--name",
+        "Bench School",
+        "--phone-number-id",
+        NUMBER,
+    )
+
+
+def webhook_body() -> bytes:
+    """One inbound text message in Nepali, serialised as Meta does (non-ASCII escaped)."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "9779800000000", "phone_number_id": NUMBER},
+        "contacts": [{"profile": {"name": "अभिभावक"}, "wa_id": "9779841234567"}],
+        "messages": [
+            {
+                "from": "9779841234567",
+                "id": "wamid.bench",
+                "timestamp": "1764000000",
+                "type": "text",
+                "text": {"body": "भोलि विद्यालय खुल्छ?"},
+            }
+        ],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"value": value, "field": "messages"}]}],
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def serve(app_path: str, env: dict, port: int) -> subprocess.Popen:
+    command = procfile_line("web").replace("wsgi:app", app_path)
+    process = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=env | {"BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    stop(process)
+    raise SystemExit(f"{app_path} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def load(port: int, body: bytes, signature: str, seconds: int, connections: int) -> dict:
+    """wrk's requests/s and latency percentiles for signed POSTs to the webhook URL."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(body.decode())}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["X-Hub-Signature-256"] = "{signature}"\n'
+            "done = function(summary, latency, requests)\n"
+            '  io.write(string.format("P50 %f\\nP99 %f\\nNON2XX %d\\n", '
+            "latency:percentile(50), latency:percentile(99), summary.errors.status))\n"
+            "end\n"
+        )
+    threads = min(2, connections)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            script.name,
+            f"http://127.0.0.1:{port}/webhooks/whatsapp",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    number = lambda pattern: float(re.search(pattern, out).group(1))  # noqa: E731
+    return {
+        "rps": number(r"Requests/sec:\s+([\d.]+)"),
+        "p50": number(r"P50 ([\d.]+)") / 1e6,
+        "p99": number(r"P99 ([\d.]+)") / 1e6,
+        "non2xx": int(number(r"NON2XX (\d+)")),
+    }
+
+
+def stored_events(database_url: str) -> int:
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM webhook_events")
+        count = cur.fetchone()[0]
+    conn.close()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    sys.path.insert(0, str(ROOT))
+    from portal.whatsapp.signature import sign
+
+    database_url = fresh_database(args.postgres, "sandesh_bench_webhook")
+    env = environment(database_url, args.redis, tempfile.mkdtemp(prefix="sandesh-bench-"))
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
+    prepare(env)
+    body = webhook_body()
+    signature = sign(body, SECRET)
+    results = {}
+    for name, app_path in (
+        ("hello-world Flask", "bench.hello:app"),
+        ("Sandesh webhook", "wsgi:app"),
+    ):
+        port = free_port()
+        process = serve(app_path, env, port)
+        try:
+            load(port, body, signature, 2, args.connections)  # warm up
+            results[name] = load(port, body, signature, args.seconds, args.connections)
+        finally:
+            stop(process)
+    web = shlex.split(procfile_line("web"))[:2]
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+        f"web: {' '.join(web)} … ({os.environ.get('WEB_CONCURRENCY', '2')} workers); "
+        f"wrk {args.connections} connections, {args.seconds} s"
+    )
+    print(f"{'endpoint':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, r in results.items():
+        print(
+            f"{name:<20} {r['rps']:>8.0f} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
+            f"{r['non2xx']:>8}"
+        )
+    ratio = results["Sandesh webhook"]["rps"] / results["hello-world Flask"]["rps"]
+    print(f"webhook rate / hello-world rate: {ratio:.2f}")
+    print(f"events stored: {stored_events(database_url)} (every 200 is a stored event)")
+    p99 = results["Sandesh webhook"]["p99"] * 1000
+    print(f"p99 {p99:.1f} ms {'under' if p99 < 50 else 'OVER'} the 50 ms target")
+
+
+if __name__ == "__main__":
+    main()
