@@ -166,3 +166,10 @@ def test_another_schools_reply_is_not_found(db, portal, school, family):
 def test_the_inbox_is_in_the_navigation(admin_portal):
     page = admin_portal.get("/").get_data(as_text=True)
     assert 'href="/inbox/"' in page
+
+
+def test_marking_needs_the_forms_csrf_token(db, admin_portal, school, family):
+    write(admin_portal.client, school, family.phone, "Hello")
+    message = only_reply(db)
+    assert admin_portal.client.post(f"/inbox/{message.id}/handle").status_code == 400
+    assert only_reply(db).handled_at is None
