@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
         inbox,
         schools,
         settings,
+        simulator,
         students,
         teachers,
     )
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         schools,
         broadcasts,
         inbox,
+        simulator,
         settings,
         webhook,
         api,

@@ -1,0 +1,113 @@
+"""The phone simulator in a real browser: play a teacher who sends a notice and confirms it,
+then the parent who receives it; parents' keywords and messages arriving while one watches."""
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.tasks.delivery import start_broadcast
+from tests.delivery.conftest import make_broadcast
+from tests.factories import (
+    ClassFactory,
+    GuardianFactory,
+    StudentFactory,
+    StudentGuardianFactory,
+    TeacherFactory,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def five_a(school):
+    """Class 5A with its teacher (English) and two children with their mothers."""
+    cls = ClassFactory(school=school, grade=5, section="A")
+    TeacherFactory(
+        school=school, name="Ram Adhikari", phone="+9779851000101", language="en", classes=[cls]
+    )
+    for n, (child, mother) in enumerate(
+        (("Aarav Sharma", "Sita Sharma"), ("Bina Thapa", "Gita Thapa")), start=1
+    ):
+        StudentGuardianFactory(
+            student=StudentFactory(school_class=cls, name=child, roll=n),
+            guardian=GuardianFactory(
+                school=school, name=mother, phone=f"+977984100020{n}", language="en"
+            ),
+        )
+    return cls
+
+
+def open_phone(page, phone: str) -> None:
+    """Choose a person on the simulator's first page, as an admin would."""
+    page.goto("/")
+    page.get_by_role("link", name="Phone simulator").click()
+    page.get_by_label("A teacher or a guardian").select_option(phone)
+    page.get_by_role("button", name="Open").first.click()
+    page.wait_for_url(f"**/simulator/{phone.lstrip('+')}")
+
+
+def test_a_teacher_sends_a_notice_and_a_parent_receives_it(page, sign_in, admin, five_a):
+    sign_in(admin)
+    open_phone(page, "+9779851000101")
+    chat = page.locator("#chat")
+    expect(page.locator(".phone-head")).to_contain_text("Ram Adhikari")
+
+    page.get_by_label("Message").fill("5A: Tomorrow school is closed.")
+    page.get_by_role("button", name="Send").click()
+
+    expect(chat.locator(".msg.in .said")).to_have_text("5A: Tomorrow school is closed.")
+    preview = chat.locator(".msg.out").last
+    expect(preview).to_contain_text("Tomorrow school is closed.")
+    expect(preview).to_contain_text("YES")
+
+    page.get_by_role("button", name="YES", exact=True).click()
+    expect(chat.locator(".msg.in .said").last).to_have_text("YES")
+
+    open_phone(page, "+9779841000201")
+    expect(page.locator(".phone-head")).to_contain_text("Sita Sharma")
+    expect(page.locator("#chat .msg.out")).to_contain_text("Tomorrow school is closed.")
+
+
+def test_a_parent_replies_stop_and_sees_the_confirmation(page, sign_in, admin, five_a):
+    sign_in(admin)
+    open_phone(page, "+9779841000202")
+    expect(page.locator("#chat")).to_contain_text("No messages yet.")
+    page.evaluate("window.sameDocument = true")
+
+    page.get_by_role("button", name="STOP", exact=True).click()
+
+    chat = page.locator("#chat")
+    expect(chat.locator(".msg.in .said")).to_have_text("STOP")
+    expect(chat.locator(".msg.out")).to_contain_text("You will no longer receive messages")
+    expect(page.locator(".phone-head")).to_contain_text("opted out")
+    assert page.evaluate("window.sameDocument"), "the page was reloaded, not updated in place"
+
+
+def test_a_notice_appears_while_the_conversation_is_open(page, sign_in, admin, school, five_a):
+    sign_in(admin)
+    open_phone(page, "+9779841000201")
+    expect(page.locator("#chat")).to_contain_text("No messages yet.")
+    page.evaluate("window.sameDocument = true")
+
+    notice = make_broadcast(school, ["5A"], body_en="Parents' meeting on *Friday*.")
+    start_broadcast.call_local(notice.id)
+
+    message = page.locator("#chat .msg.out")
+    expect(message).to_contain_text("Parents' meeting on Friday.")
+    expect(message.locator("strong")).to_have_text("Friday")
+    assert page.evaluate("window.sameDocument"), "the page was reloaded, not updated in place"
+
+
+def test_an_unknown_number_typed_in(page, sign_in, admin, five_a):
+    sign_in(admin)
+    page.goto("/simulator/")
+    page.get_by_label("Or type any number").fill("980-0000555")
+    page.get_by_role("button", name="Open").last.click()
+    page.wait_for_url("**/simulator/9779800000555")
+
+    page.get_by_label("Message").fill("Namaste, is this the school?")
+    page.get_by_role("button", name="Send").click()
+
+    chat = page.locator("#chat")
+    expect(chat.locator(".msg.in .said")).to_have_text("Namaste, is this the school?")
+    expect(chat.locator(".msg.out")).to_contain_text("This number is not registered with")
+    expect(page.get_by_label("Message")).to_have_value("")
