@@ -20,12 +20,14 @@ LEASE = timedelta(minutes=5)
 SANDBOX_PREFIX = "sandbox-"
 
 
-def store(body: bytes, *, source: str = "meta") -> WebhookEvent:
-    """Keep the raw body exactly as received (the caller commits before answering 200)."""
-    event = WebhookEvent(body=body, source=source, status="pending", received_at=clock.now())
-    db.session.add(event)
-    db.session.flush()
-    return event
+def store(body: bytes, *, source: str = "meta") -> int:
+    """Keep the raw body exactly as received; its id (the caller commits before the 200)."""
+    statement = (
+        sa.insert(WebhookEvent)
+        .values(body=body, source=source, status="pending", attempts=0, received_at=clock.now())
+        .returning(WebhookEvent.id)
+    )
+    return db.session.execute(statement).scalar_one()
 
 
 def claim(event_id: int) -> bool:

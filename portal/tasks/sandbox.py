@@ -33,6 +33,6 @@ def sandbox_status(delivery_id: int, status: str) -> None:
         status=status,
         callback_data=f"d:{delivery.id}",
     )
-    event = webhooks.store(body, source="sandbox")
+    event_id = webhooks.store(body, source="sandbox")
     db.session.commit()
-    process_event.call_local(event.id)
+    process_event.call_local(event_id)

@@ -38,13 +38,13 @@ def receive():
     if not secret or not signature.verify(body, request.headers.get("X-Hub-Signature-256"), secret):
         return {"error": {"code": "bad_signature", "message": "signature does not match"}}, 401
     try:
-        event = webhooks.store(body)
+        event_id = webhooks.store(body)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not store a webhook event; Meta will retry")
         return {"error": {"code": "unavailable", "message": "not stored; retry"}}, 503
-    _enqueue(event.id)
+    _enqueue(event_id)
     return {"status": "received"}, 200
 
 
