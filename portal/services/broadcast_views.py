@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Broadcast, Delivery, Guardian, School, SchoolClass, Student
 from portal.models.roster import SECTIONS_NE
 from portal.services import messages, targets
+from portal.services.broadcasts import tally
 from portal.services.guardians import phone_digits
 from portal.services.numerals import to_devanagari
 from portal.whatsapp import errors
@@ -46,19 +47,6 @@ SOURCE_LABELS = {
 LIVE = ("scheduled", "sending")
 # The order the progress bar stacks its parts in, from the best news to none yet.
 BAR_PARTS = ("read", "delivered", "sent", "failed", "skipped")
-
-
-def tally(by_status: dict[str, int]) -> dict[str, int]:
-    """Delivery counts by raw status folded into the API's shape (as broadcasts.counts)."""
-    return {
-        "total": sum(by_status.values()),
-        "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
-        "sent": by_status.get("accepted", 0) + by_status.get("sent", 0),
-        "delivered": by_status.get("delivered", 0),
-        "read": by_status.get("read", 0),
-        "failed": by_status.get("failed", 0),
-        "skipped": by_status.get("skipped", 0) + by_status.get("cancelled", 0),
-    }
 
 
 def counts_for(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:

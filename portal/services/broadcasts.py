@@ -219,8 +219,13 @@ def counts(broadcast_id: int) -> dict[str, int]:
         .where(Delivery.broadcast_id == broadcast_id)
         .group_by(Delivery.status)
     ).all()
-    by_status = dict(rows)
-    result = {
+    return tally(dict(rows))
+
+
+def tally(by_status: dict[str, int]) -> dict[str, int]:
+    """Delivery counts by raw status folded into the API's shape: pending includes those
+    being sent, sent includes those Meta accepted, skipped includes those cancelled."""
+    return {
         "total": sum(by_status.values()),
         "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
         "sent": by_status.get("accepted", 0) + by_status.get("sent", 0),
@@ -229,7 +234,6 @@ def counts(broadcast_id: int) -> dict[str, int]:
         "failed": by_status.get("failed", 0),
         "skipped": by_status.get("skipped", 0) + by_status.get("cancelled", 0),
     }
-    return result
 
 
 def complete_if_done(broadcast_id: int) -> bool:
