@@ -169,6 +169,9 @@ def test_an_empty_message_is_refused(admin_portal, sita):
     response = admin_portal.post(f"/simulator/{SITA}", {"text": "   "})
     assert response.status_code == 422
     assert "Write a message first." in response.get_data(as_text=True)
+    too_long = admin_portal.post(f"/simulator/{SITA}", {"text": "x" * 4097})
+    assert too_long.status_code == 422
+    assert "WhatsApp allows at most 4,096 characters." in too_long.get_data(as_text=True)
 
 
 def test_a_webhook_refusal_is_shown(app, admin_portal, sita, monkeypatch):

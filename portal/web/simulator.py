@@ -33,7 +33,7 @@ from portal.services.phones import InvalidPhone, normalize_phone
 from portal.services.template_texts import BODIES
 from portal.services.transport import is_sandbox
 from portal.web.htmx import is_htmx, render_page
-from portal.web.i18n import locale_code
+from portal.web.i18n import locale_code, number
 from portal.web.tenancy import admin_only, school_id, scoped
 from portal.whatsapp import signature
 from portal.whatsapp.messages import MAX_TEXT_LENGTH
@@ -92,7 +92,7 @@ def index():
 @bp.get("/<phone>")
 @sandbox_admin
 def show(phone):
-    return _phone_page(phone, _person(phone))
+    return _phone_page(phone, _person(phone), reply_to=request.args.get("reply_to", type=int))
 
 
 @bp.get("/<phone>/chat")
@@ -111,13 +111,11 @@ def chat(phone):
 def send(phone):
     """Write as this phone: recorded, signed and posted to the real webhook, then shown."""
     person = _person(phone)
-    text = request.form.get("text", "").strip()
-    if not text:
-        return _phone_page(phone, person, error=_("Write a message first."), status=422)
-    if len(text) > MAX_TEXT_LENGTH:
-        error = _("WhatsApp allows at most %(count)s characters.", count=MAX_TEXT_LENGTH)
-        return _phone_page(phone, person, error=error, text=text, status=422)
-    status = _write(phone, person, text, reply_to=request.form.get("reply_to", type=int))
+    text, reply_to = request.form.get("text", "").strip(), request.form.get("reply_to", type=int)
+    error = _unsendable(text)
+    if error:
+        return _phone_page(phone, person, error=error, text=text, reply_to=reply_to, status=422)
+    status = _write(phone, person, text, reply_to=reply_to)
     if status != 200:
         error = _("The webhook did not accept the message (HTTP %(status)s).", status=status)
         return _phone_page(phone, person, error=error, status=502)
@@ -126,16 +124,23 @@ def send(phone):
     return redirect(url_for(".show", phone=phone))
 
 
-def _phone_page(phone, person, *, error=None, text="", status=200):
-    replying = _replied_to(phone, request.args.get("reply_to", type=int))
+def _unsendable(text: str) -> str | None:
+    if not text:
+        return _("Write a message first.")
+    if len(text) > MAX_TEXT_LENGTH:
+        return _("WhatsApp allows at most %(count)s characters.", count=number(MAX_TEXT_LENGTH))
+    return None
+
+
+def _phone_page(phone, person, *, reply_to=None, error=None, text="", status=200):
     return render_page(
         "simulator/show.html",
         block="phone",
         status=status,
         phone=phone,
         person=person,
+        replying=_replied_to(phone, reply_to),
         quick=QUICK.get(person.kind, ()),
-        replying=replying,
         error=error,
         text=text,
         **_conversation(phone),
