@@ -33,7 +33,7 @@ def _kept_secret(name: str, make) -> str:
 def _sandbox_secret(env, mode: str, name: str) -> str | None:
     """In sandbox mode outside production, webhook secrets of its own, so the phone simulator
     signs and verifies webhooks exactly as Meta's would be; never for the Cloud API."""
-    if mode == "production" or env.get("WHATSAPP_TRANSPORT", "sandbox").strip() == "cloud":
+    if mode == "production" or env.get("WHATSAPP_TRANSPORT", "sandbox").strip().lower() == "cloud":
         return None
     return _kept_secret(f"whatsapp_{name}_secret", lambda: secrets.token_urlsafe(32))
 
@@ -75,7 +75,7 @@ def load(env=os.environ) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
-        "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip() or "sandbox",
+        "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip().lower() or "sandbox",
         "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),
         "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
         "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or _sandbox_secret(env, mode, "app"),

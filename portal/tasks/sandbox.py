@@ -27,9 +27,9 @@ def sandbox_status(delivery_id: int, status: str) -> None:
     if delivery is None or delivery.wamid is None:
         return
     body = current_transport().status_webhook(
-        phone_number_id=sending.sender_number(delivery.broadcast.school),
+        phone_number_id=sending.sender_number(delivery.school),
         wamid=delivery.wamid,
-        recipient=sending.recipient(delivery.guardian),
+        recipient=sending.recipient(delivery.guardian, delivery.to_phone),
         status=status,
         callback_data=f"d:{delivery.id}",
     )
