@@ -73,7 +73,7 @@ def load(env=os.environ) -> dict:
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEY": encryption_key,
         "SQLALCHEMY_DATABASE_URI": database_url(env),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip().lower() or "sandbox",
         "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),
