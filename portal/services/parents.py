@@ -60,7 +60,8 @@ def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
     return command
 
 
-def _confirm(guardian, school, message, text_for) -> None:
+def _confirm(guardian, school, message, text_for, *, purpose="parent_command") -> None:
+    """Answer the parent in their language (Nepali for `both`)."""
     lang = "en" if guardian.language == "en" else "ne"
     with force_locale(lang):
         body = text_for(school.display_name(lang))
@@ -68,7 +69,7 @@ def _confirm(guardian, school, message, text_for) -> None:
         school_id=school.id,
         to_phone=guardian.phone,
         body=body,
-        purpose="parent_command",
+        purpose=purpose,
         inbound_message_id=message.id,
         guardian_id=guardian.id,
         language=lang,
@@ -101,22 +102,16 @@ def _language_text(school_name: str) -> str:
 def _to_inbox(message: InboundMessage, guardian: Guardian, school: School) -> None:
     message.in_inbox = True
     message.broadcast_id = _answered_broadcast(message.context_wamid)
-    if replies.replied_recently(school_id=school.id, to_phone=guardian.phone, purpose="reply_ack"):
-        return
-    lang = "en" if guardian.language == "en" else "ne"
-    with force_locale(lang):
-        body = _(
-            "Thank you. %(school)s has received your message and will reply if needed.",
-            school=school.display_name(lang),
-        )
-    replies.queue_reply(
-        school_id=school.id,
-        to_phone=guardian.phone,
-        body=body,
-        purpose="reply_ack",
-        inbound_message_id=message.id,
-        guardian_id=guardian.id,
-        language=lang,
+    if not replies.replied_recently(
+        school_id=school.id, to_phone=guardian.phone, purpose="reply_ack"
+    ):
+        _confirm(guardian, school, message, _thanks_text, purpose="reply_ack")
+
+
+def _thanks_text(school_name: str) -> str:
+    return _(
+        "Thank you. %(school)s has received your message and will reply if needed.",
+        school=school_name,
     )
 
 
