@@ -122,4 +122,16 @@ def load(env=os.environ) -> dict:
         # A delivery whose worker died is sent again only after its lease and this grace
         # period, so a `sent` status can show that Meta already took it.
         "RESEND_GRACE": timedelta(seconds=int(env.get("RESEND_GRACE_SECONDS", "180"))),
+        # How long a worker holds the deliveries it claimed before the sweeper may take them.
+        "DELIVERY_LEASE_SECONDS": float(env.get("DELIVERY_LEASE_SECONDS", "120")),
+        # The longest wait between two tries of a delivery after a temporary error.
+        "RETRY_CAP_SECONDS": float(env.get("RETRY_CAP_SECONDS", "600")),
+        # A stored webhook event still unprocessed after this long is processed by the
+        # sweeper (its wake-up was lost), as is one whose worker held it past its lease; both
+        # well under DELIVERY_LEASE_SECONDS + RESEND_GRACE_SECONDS, so a dead worker's
+        # statuses are applied before its deliveries are sent again.
+        "WEBHOOK_STALE_SECONDS": float(env.get("WEBHOOK_STALE_SECONDS", "30")),
+        "WEBHOOK_LEASE_SECONDS": float(env.get("WEBHOOK_LEASE_SECONDS", "60")),
+        # How long one send to the Cloud API may take before it counts as a timeout.
+        "WHATSAPP_TIMEOUT_SECONDS": float(env.get("WHATSAPP_TIMEOUT_SECONDS", "10")),
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -20,10 +20,33 @@ from portal.services.secrets import decrypt
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
 from portal.whatsapp.errors import reason as error_reason
 
-LEASE = timedelta(minutes=2)
 BATCH_SIZE = 25
 MAX_ATTEMPTS = 12
 WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Meta's 24 hours
+
+
+# The two statements every message runs, built once so their SQL and cache keys are reused.
+_deliveries, _broadcasts, _schools = Delivery.__table__, Broadcast.__table__, School.__table__
+GATE = sa.select(
+    sa.select(_broadcasts.c.status)
+    .where(_broadcasts.c.id == sa.bindparam("broadcast_id"))
+    .scalar_subquery(),
+    _schools.c.sending_paused_at,
+).where(_schools.c.id == sa.bindparam("school_id"))
+ACCEPT = (
+    sa.update(_deliveries)
+    .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.status == "sending")
+    .values(
+        status="accepted",
+        wamid=sa.bindparam("new_wamid"),
+        accepted_at=sa.bindparam("now", type_=_deliveries.c.accepted_at.type),
+        sent_as=sa.bindparam("how"),
+        language=sa.bindparam("lang"),
+        error_code=None,
+        error_reason=None,
+        lease_until=None,
+    )
+)
 
 
 @dataclass
@@ -42,6 +65,11 @@ class Job:
         return self.delivery.broadcast
 
 
+def lease() -> timedelta:
+    """How long a worker holds the deliveries it claims."""
+    return timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
+
+
 def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> list[int]:
     """Lease up to `limit` due pending deliveries to this worker; their ids."""
     now = clock.now()
@@ -58,12 +86,17 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
     )
     if broadcast_id is not None:
         candidates = candidates.where(Delivery.broadcast_id == broadcast_id)
+    chosen = Delivery.id.in_(candidates.scalar_subquery())
     if db.session.get_bind().dialect.name == "postgresql":
+        # ARRAY(...) runs the locking subquery once. With `IN (subquery)` PostgreSQL may
+        # rescan it for every row, each rescan skipping the rows this statement has just
+        # locked and updated, so one claim could take far more than `limit` deliveries.
         candidates = candidates.with_for_update(skip_locked=True)
+        chosen = Delivery.id == sa.any_(sa.func.array(candidates.scalar_subquery()))
     claimed = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id.in_(candidates.scalar_subquery()), Delivery.status == "pending")
-        .values(status="sending", lease_until=now + LEASE, attempts=Delivery.attempts + 1)
+        .where(chosen, Delivery.status == "pending")
+        .values(status="sending", lease_until=now + lease(), attempts=Delivery.attempts + 1)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
@@ -168,9 +201,7 @@ def choose_template(school: School, purpose: str, language: str) -> tuple[str, s
     """(Meta template name, language code) for a purpose in the guardian's language, falling
     back to the school's fallback language where that translation is not approved."""
     wanted = "ne" if language == "both" else language
-    rows = db.session.scalars(
-        sa.select(Template).where(Template.school_id == school.id, Template.purpose == purpose)
-    ).all()
+    rows = _templates(school.id, purpose)
     default_name = messages.DEFAULT_TEMPLATES[purpose][0]
     approved = {row.language: row.meta_name for row in rows if row.approved}
     for lang in (wanted, school.template_fallback_language):
@@ -181,14 +212,20 @@ def choose_template(school: School, purpose: str, language: str) -> tuple[str, s
     return default_name, school.template_fallback_language
 
 
+def _templates(school_id: int, purpose: str) -> list[Template]:
+    """A school's templates for a purpose, read once per task (a sender sends many)."""
+    cache = g.setdefault("sandesh_templates", {})
+    if (school_id, purpose) not in cache:
+        cache[school_id, purpose] = db.session.scalars(
+            sa.select(Template).where(Template.school_id == school_id, Template.purpose == purpose)
+        ).all()
+    return cache[school_id, purpose]
+
+
 def _gate(delivery: Delivery) -> tuple[bool, bool]:
     """Checked again just before sending: (broadcast cancelled, school paused)."""
-    status = sa.select(Broadcast.status).where(Broadcast.id == delivery.broadcast_id)
-    status_now, paused_at = db.session.execute(
-        sa.select(status.scalar_subquery(), School.sending_paused_at).where(
-            School.id == delivery.school_id
-        )
-    ).one()
+    params = {"broadcast_id": delivery.broadcast_id, "school_id": delivery.school_id}
+    status_now, paused_at = db.session.execute(GATE, params).one()
     return status_now == "cancelled", paused_at is not None
 
 
@@ -204,16 +241,8 @@ def _update_sending(delivery: Delivery, **values) -> int:
 
 def _accepted(delivery: Delivery, *, wamid: str, sent_as: str, language: str) -> None:
     now = clock.now()
-    done = _update_sending(
-        delivery,
-        status="accepted",
-        wamid=wamid,
-        accepted_at=now,
-        sent_as=sent_as,
-        language=language,
-        error_code=None,
-        error_reason=None,
-    )
+    params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": now}
+    done = db.session.execute(ACCEPT, params | {"how": sent_as, "lang": language}).rowcount
     if not done:  # a status webhook (matched by callback data) already moved it on
         db.session.execute(
             sa.update(Delivery)
@@ -262,7 +291,8 @@ def _handle_error(job: Job, exc: Exception) -> str:
     if action.retries and delivery.attempts < MAX_ATTEMPTS:
         # attempts counts this one: 1 → the first retry (pair limit: 4^1 s, then 4^2 s ...)
         first = 1 if action is Action.RETRY_PAIR_LIMIT else 0
-        wait = backoff_seconds(action, delivery.attempts - 1 + first)
+        cap = current_app.config["RETRY_CAP_SECONDS"]
+        wait = backoff_seconds(action, delivery.attempts - 1 + first, cap=cap)
         return _defer(delivery, wait, error_code=code, error_reason=detail)
     if action in (Action.FAIL_AND_ALERT, Action.PAUSE_SCHOOL):
         alerts.raise_for(
@@ -285,6 +315,17 @@ def release_expired_leases(*, grace: timedelta = timedelta(minutes=3)) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def next_attempt_at(*, broadcast_id: int | None = None):
+    """When the earliest waiting delivery (of a school that may send) is due; None if none."""
+    paused = sa.select(School.id).where(School.sending_paused_at.is_not(None))
+    query = sa.select(sa.func.min(Delivery.next_attempt_at)).where(
+        Delivery.status == "pending", Delivery.school_id.not_in(paused)
+    )
+    if broadcast_id is not None:
+        query = query.where(Delivery.broadcast_id == broadcast_id)
+    return db.session.scalar(query)
 
 
 def has_due_work() -> bool:

@@ -79,8 +79,17 @@ def apply(event: StatusEvent) -> bool:
     return True
 
 
+# Asked after every send and nearly always empty: a plain statement, built once.
+_events = StatusEvent.__table__
+_KEPT = sa.select(_events.c.id).where(
+    _events.c.wamid == sa.bindparam("kept_wamid"), _events.c.applied_at.is_(None)
+)
+
+
 def apply_pending(wamid: str) -> int:
     """Apply statuses that arrived before their wamid was stored; how many were applied."""
+    if not db.session.execute(_KEPT, {"kept_wamid": wamid}).first():
+        return 0
     events = db.session.scalars(
         sa.select(StatusEvent)
         .where(StatusEvent.wamid == wamid, StatusEvent.applied_at.is_(None))

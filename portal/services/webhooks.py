@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -16,7 +17,6 @@ from portal.services import clock, statuses
 from portal.whatsapp import payloads
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 SANDBOX_PREFIX = "sandbox-"
 
 
@@ -28,6 +28,12 @@ def store(body: bytes, *, source: str = "meta") -> int:
         .returning(WebhookEvent.id)
     )
     return db.session.execute(statement).scalar_one()
+
+
+def lease() -> timedelta:
+    """How long a worker holds an event: shorter than a delivery's lease and grace together,
+    so a dead worker's statuses are applied before its deliveries can be sent again."""
+    return timedelta(seconds=current_app.config["WEBHOOK_LEASE_SECONDS"])
 
 
 def claim(event_id: int) -> bool:
@@ -42,7 +48,7 @@ def claim(event_id: int) -> bool:
                 sa.and_(WebhookEvent.status == "processing", WebhookEvent.lease_until < now),
             ),
         )
-        .values(status="processing", lease_until=now + LEASE, attempts=WebhookEvent.attempts + 1)
+        .values(status="processing", lease_until=now + lease(), attempts=WebhookEvent.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

@@ -1,14 +1,19 @@
 """Tasks that move broadcasts: start when due, send deliveries, sweep what no worker holds.
 Each loads by id, calls services, commits; the database decides, tasks only wake workers."""
 
+import logging
 import time
+from datetime import timedelta
 
 from flask import current_app
 
 from portal.extensions import db
-from portal.services import broadcasts, sending, transport, webhooks
+from portal.services import broadcasts, clock, sending, transport, webhooks
 from portal.tasks import app_task
 from portal.tasks.schedule import nepal_crontab
+
+log = logging.getLogger(__name__)
+RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
 
 
 @app_task()
@@ -33,6 +38,9 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     """Claim and send batches until nothing is due, for at most one time slice (so a
     graceful shutdown never waits long); what is left is handed to a fresh task."""
     sent, via = 0, transport.current_transport()
+    # Every change a sender makes is a conditional UPDATE, so what it loaded need not be
+    # read again after each commit (this task's own session; the next task gets a new one).
+    db.session().expire_on_commit = False
     ends = time.monotonic() + current_app.config["SEND_SLICE_SECONDS"]
     while time.monotonic() < ends and (ids := sending.claim_batch(broadcast_id=broadcast_id)):
         db.session.commit()
@@ -43,8 +51,21 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
             after_send(job, outcome)
     if time.monotonic() >= ends and sending.has_due_work():
         send_deliveries(broadcast_id)
+    else:
+        wake_for_retries(broadcast_id)
     finish_broadcasts(broadcast_id)
     return sent
+
+
+def wake_for_retries(broadcast_id: int | None) -> None:
+    """Retries due before the sweeper's next round get a sender at their own time, so a
+    few seconds' backoff does not become a minute's wait."""
+    due = sending.next_attempt_at(broadcast_id=broadcast_id)
+    if due is None:
+        return
+    delay = (due - clock.now()).total_seconds()
+    if delay < RETRY_HORIZON_SECONDS:
+        send_deliveries.schedule((broadcast_id,), delay=max(delay, 1.0))
 
 
 def after_send(job, outcome: str) -> None:
@@ -72,25 +93,35 @@ def dispatch_due() -> int:
 
 @app_task(periodic=nepal_crontab(minute="*"), lock="sandesh-sweeper")
 def sweep() -> dict:
-    """Every minute, once per deployment: re-enqueue what no worker holds."""
+    """Every minute, once per deployment: take up what no worker holds. Stored webhook events
+    come first, so a status that shows Meta took a message is applied before that message's
+    delivery could be released and sent again."""
+    stale = timedelta(seconds=current_app.config["WEBHOOK_STALE_SECONDS"])
+    events = webhooks.unprocessed_ids(older_than=stale)
+    for event_id in events:
+        process_stale_event(event_id)
     released = sending.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
     db.session.commit()
-    events = webhooks.unprocessed_ids()
-    from portal.tasks.webhooks import process_event
-
-    for event_id in events:
-        process_event(event_id)
     if sending.has_due_work():
         wake_senders()
     finish_broadcasts(None)
     return {"released": released, "events": len(events)}
 
 
+def process_stale_event(event_id: int) -> None:
+    """Process one event here and now; a failure is logged and left for the next round."""
+    from portal.tasks.webhooks import process_event
+
+    try:
+        process_event.call_local(event_id)
+    except Exception:
+        db.session.rollback()
+        log.exception("sweeper could not process webhook event %s", event_id)
+
+
 def enqueue_start(broadcast) -> None:
     """After the broadcast is committed: start it now, or at its time via a Huey eta (the
     dispatcher starts it anyway if that wake-up is lost)."""
-    from portal.services import clock
-
     if broadcast.scheduled_at <= clock.now():
         start_broadcast(broadcast.id)
     else:

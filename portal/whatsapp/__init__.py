@@ -3,6 +3,8 @@
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+import httpx
+
 from portal.whatsapp.client import CloudClient
 from portal.whatsapp.sandbox import SandboxTransport
 
@@ -32,7 +34,9 @@ def get_transport(
 ) -> CloudClient | SandboxTransport:
     """The Cloud API client when WHATSAPP_TRANSPORT is `cloud`, else the recording sandbox."""
     if str(config.get("WHATSAPP_TRANSPORT") or "").strip().lower() == "cloud":
-        return CloudClient(config["WHATSAPP_API_URL"])
+        seconds = float(config.get("WHATSAPP_TIMEOUT_SECONDS") or 10)
+        timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
+        return CloudClient(config["WHATSAPP_API_URL"], timeout=timeout)
     return SandboxTransport(recorder)
 
 

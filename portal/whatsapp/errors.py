@@ -104,15 +104,18 @@ RETRY_CAP_SECONDS = 600.0
 PAIR_LIMIT_CAP_SECONDS = 4.0**6
 
 
-def backoff_seconds(action: Action, attempt: int, *, rng=random) -> float:
-    """How long to wait before retry number `attempt` (0 for the first retry) of a delivery."""
+def backoff_seconds(
+    action: Action, attempt: int, *, rng=random, cap: float = RETRY_CAP_SECONDS
+) -> float:
+    """How long to wait before retry number `attempt` (0 for the first retry) of a delivery;
+    `cap` bounds the wait after a temporary error."""
     attempt = max(0, attempt)
     if action is Action.RETRY_PAIR_LIMIT:
         # Meta: retry after 4^n seconds; jitter only ever adds, so the pair window has passed.
         wait = min(PAIR_LIMIT_CAP_SECONDS, 4.0 ** min(attempt, 16))
         return wait * (1 + 0.1 * rng.random())
     if action is Action.RETRY:
-        wait = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2.0 ** min(attempt, 32))
+        wait = min(cap, RETRY_BASE_SECONDS * 2.0 ** min(attempt, 32))
         return wait / 2 + rng.uniform(0, wait / 2)
     if action is Action.RESEND_AS_TEMPLATE:
         return 0.0
