@@ -48,14 +48,9 @@ def record(*, school_id: int | None, update) -> StatusEvent | None:
         insert(StatusEvent)
         .values(values)
         .on_conflict_do_nothing(index_elements=["wamid", "status"])
+        .returning(StatusEvent)
     )
-    if db.session.execute(statement).rowcount != 1:
-        return None
-    return db.session.scalar(
-        sa.select(StatusEvent).where(
-            StatusEvent.wamid == update.wamid, StatusEvent.status == update.status
-        )
-    )
+    return db.session.scalars(statement).first()  # the new row, in one round trip
 
 
 def apply(event: StatusEvent) -> bool:
@@ -113,18 +108,21 @@ def _find_delivery(event: StatusEvent) -> Delivery | None:
 
 
 def _move_forward(delivery_id: int, status: str, at) -> None:
-    earlier = [name for name, rank in PROGRESS.items() if rank < PROGRESS[status]]
-    db.session.execute(
-        sa.update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status.in_(earlier))
-        .values(status=status, lease_until=None, **{TIMESTAMP_COLUMN[status]: at})
-        .execution_options(synchronize_session=False)
+    """Forward only; the timestamp of a step that was overtaken (read before delivered) is
+    still kept. One statement: every CASE sees the row as it was before the update."""
+    earlier = Delivery.status.in_(
+        [name for name, rank in PROGRESS.items() if rank < PROGRESS[status]]
     )
-    # The timestamp of a step that was overtaken (read before delivered) is still kept.
+    stamp = getattr(Delivery, TIMESTAMP_COLUMN[status])
+    at = sa.literal(at, type_=stamp.type)  # stored as the column stores it (UTC)
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id == delivery_id, getattr(Delivery, TIMESTAMP_COLUMN[status]).is_(None))
-        .values(**{TIMESTAMP_COLUMN[status]: at})
+        .where(Delivery.id == delivery_id, sa.or_(earlier, stamp.is_(None)))
+        .values(
+            status=sa.case((earlier, status), else_=Delivery.status),
+            lease_until=sa.case((earlier, None), else_=Delivery.lease_until),
+            **{stamp.key: sa.case((earlier, at), else_=sa.func.coalesce(stamp, at))},
+        )
         .execution_options(synchronize_session=False)
     )
 
