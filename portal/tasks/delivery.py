@@ -1,6 +1,7 @@
 """Tasks that move broadcasts: start when due, send deliveries, sweep what no worker holds.
 Each loads by id, calls services, commits; the database decides, tasks only wake workers."""
 
+import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -38,23 +39,33 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     """Claim and send batches until nothing is due, for at most one time slice (so a
     graceful shutdown never waits long); what is left is handed to a fresh task."""
     sent, via = 0, transport.current_transport()
-    # Every change a sender makes is a conditional UPDATE, so what it loaded need not be
-    # read again after each commit (this task's own session; the next task gets a new one).
-    db.session().expire_on_commit = False
     ends = time.monotonic() + current_app.config["SEND_SLICE_SECONDS"]
-    while time.monotonic() < ends and (ids := sending.claim_batch(broadcast_id=broadcast_id)):
-        db.session.commit()
-        for job in sending.load_jobs(ids):
-            outcome = sending.send(job, transport=via)
-            db.session.commit()  # the wamid is stored before the next message goes
-            sent += outcome == "accepted"
-            after_send(job, outcome)
+    with no_reload_after_commit():
+        while time.monotonic() < ends and (ids := sending.claim_batch(broadcast_id=broadcast_id)):
+            db.session.commit()
+            for job in sending.load_jobs(ids):
+                outcome = sending.send(job, transport=via)
+                db.session.commit()  # the wamid is stored before the next message goes
+                sent += outcome == "accepted"
+                after_send(job, outcome)
     if time.monotonic() >= ends and sending.has_due_work():
         send_deliveries(broadcast_id)
     else:
         wake_for_retries(broadcast_id)
     finish_broadcasts(broadcast_id)
     return sent
+
+
+@contextlib.contextmanager
+def no_reload_after_commit():
+    """Every change a sender makes is a conditional UPDATE, so what it loaded need not be
+    read again after each commit; the session's own setting comes back afterwards."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def wake_for_retries(broadcast_id: int | None) -> None:
