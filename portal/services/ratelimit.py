@@ -12,7 +12,7 @@ import time
 import redis
 
 # KEYS[1] bucket; ARGV: rate per second, burst. Returns milliseconds to wait (0 = granted).
-_TAKE = """
+_TAKE_BODY = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -29,8 +29,22 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-return wait
 """
+_TAKE = _TAKE_BODY + "return wait"
+
+# One round trip per message: KEYS[1] bucket, KEYS[2] pair; ARGV: rate, burst, gap in ms.
+# Returns {milliseconds until the person may get another message, milliseconds to wait
+# for a token}: the pair is reserved (and a token asked for) only when the first is 0.
+_ADMIT = (
+    """
+local gap = tonumber(ARGV[3])
+if gap > 0 and not redis.call('SET', KEYS[2], 1, 'NX', 'PX', gap) then
+  return {math.max(redis.call('PTTL', KEYS[2]), 1), 0}
+end
+"""
+    + _TAKE_BODY
+    + "return {0, wait}"
+)
 
 PAIR_GAP_SECONDS = 6.0
 
@@ -41,17 +55,19 @@ class RedisLimiter:
     def __init__(self, url: str):
         self.redis = redis.Redis.from_url(url)
         self._take = self.redis.register_script(_TAKE)
+        self._admit = self.redis.register_script(_ADMIT)
 
     def try_take(self, key: str, rate: float, burst: float) -> float:
         """Take one token now if there is one: 0.0, else the seconds until there will be."""
         return int(self._take(keys=[f"sandesh:bucket:{key}"], args=[rate, burst])) / 1000
 
-    def claim_pair(self, key: str, gap: float = PAIR_GAP_SECONDS) -> float:
-        """Reserve the next message to one person: 0.0 if free now, else seconds to wait."""
-        name = f"sandesh:pair:{key}"
-        if self.redis.set(name, 1, nx=True, px=int(gap * 1000)):
-            return 0.0
-        return max(self.redis.pttl(name), 1) / 1000
+    def admit(self, pair: str, bucket: str, rate: float, burst: float, gap: float):
+        """Reserve the next message to one person and take a token, in one round trip:
+        (seconds until the person is free, seconds until a token); the pair is reserved
+        only when the first is 0, the token taken only when both are."""
+        keys = [f"sandesh:bucket:{bucket}", f"sandesh:pair:{pair}"]
+        pair_ms, token_ms = self._admit(keys=keys, args=[rate, burst, int(gap * 1000)])
+        return int(pair_ms) / 1000, int(token_ms) / 1000
 
     def release_pair(self, key: str) -> None:
         """Give back a reservation whose message never reached the person."""
@@ -68,27 +84,44 @@ class LocalLimiter:
 
     def try_take(self, key: str, rate: float, burst: float) -> float:
         with self._lock:
-            now = time.monotonic()
-            tokens, ts = self._buckets.get(key, (burst, now))
-            tokens = min(burst, tokens + (now - ts) * rate)
-            wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
-            self._buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
-            return wait
+            return self._try_take(key, rate, burst)
 
-    def claim_pair(self, key: str, gap: float = PAIR_GAP_SECONDS) -> float:
+    def _try_take(self, key: str, rate: float, burst: float) -> float:
+        now = time.monotonic()
+        tokens, ts = self._buckets.get(key, (burst, now))
+        tokens = min(burst, tokens + (now - ts) * rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
+        self._buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
+        return wait
+
+    def admit(self, pair: str, bucket: str, rate: float, burst: float, gap: float):
         with self._lock:
             now = time.monotonic()
-            free_at = self._pairs.get(key, 0.0)
-            if free_at > now:
-                return free_at - now
-            self._pairs[key] = now + gap
-            if len(self._pairs) > 100_000:  # forget long-expired entries
-                self._pairs = {k: v for k, v in self._pairs.items() if v > now}
-            return 0.0
+            if gap > 0:
+                free_at = self._pairs.get(pair, 0.0)
+                if free_at > now:
+                    return free_at - now, 0.0
+                self._pairs[pair] = now + gap
+                if len(self._pairs) > 100_000:  # forget long-expired entries
+                    self._pairs = {k: v for k, v in self._pairs.items() if v > now}
+            return 0.0, self._try_take(bucket, rate, burst)
 
     def release_pair(self, key: str) -> None:
         with self._lock:
             self._pairs.pop(key, None)
+
+
+def admit(limiter, *, pair: str, bucket: str, rate: float) -> float:
+    """Before one message: 0.0 once it may go now (the person's gap reserved and a token
+    taken, waiting for the token if need be), else the seconds until the person is free."""
+    burst = max(rate, 1.0)
+    pair_wait, token_wait = limiter.admit(pair, bucket, rate, burst, PAIR_GAP_SECONDS)
+    if pair_wait > 0:
+        return pair_wait
+    if token_wait > 0:
+        time.sleep(token_wait)
+        take_token(limiter, bucket, rate, burst=burst)
+    return 0.0
 
 
 def take_token(limiter, key: str, rate: float, *, burst: float | None = None) -> float:

@@ -6,6 +6,7 @@ Every state change is a conditional update on the delivery's current status, so 
 webhook, the sweeper and a worker can race without undoing each other's work.
 """
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from flask import current_app, g
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Broadcast, Delivery, School, SchoolClass, Student, Template
+from portal.models import Broadcast, Delivery, School, SchoolClass, StatusEvent, Student, Template
 from portal.services import alerts, clock, messages, ratelimit, statuses
 from portal.services.secrets import decrypt
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
@@ -27,6 +28,7 @@ WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Me
 
 # The two statements every message runs, built once so their SQL and cache keys are reused.
 _deliveries, _broadcasts, _schools = Delivery.__table__, Broadcast.__table__, School.__table__
+_events = StatusEvent.__table__
 GATE = sa.select(
     sa.select(_broadcasts.c.status)
     .where(_broadcasts.c.id == sa.bindparam("broadcast_id"))
@@ -46,7 +48,57 @@ ACCEPT = (
         error_reason=None,
         lease_until=None,
     )
+    .returning(  # whether statuses came for this wamid before it was stored (rare)
+        sa.exists().where(
+            _events.c.wamid == sa.bindparam("new_wamid"), _events.c.applied_at.is_(None)
+        )
+    )
 )
+ACCEPT_OVERTAKEN = (  # a status webhook (matched by callback data) already moved it on
+    sa.update(_deliveries)
+    .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.wamid.is_(None))
+    .values(
+        wamid=sa.bindparam("new_wamid"),
+        accepted_at=sa.bindparam("now", type_=_deliveries.c.accepted_at.type),
+        sent_as=sa.bindparam("how"),
+        language=sa.bindparam("lang"),
+    )
+)
+
+
+class Ledger:
+    """A sender's two statements per message, the check just before sending and the wamid
+    just after, each committed as it runs on a connection the sender holds for its loop:
+    one round trip each, without a session transaction and a pool checkout per message.
+
+    Everything else a send may change (deferrals, failures, alerts, early statuses) goes
+    through the session, which the sender commits after each message."""
+
+    def __init__(self, connection: sa.Connection):
+        self.connection = connection
+
+    def gate(self, delivery: Delivery) -> tuple[bool, bool]:
+        """(broadcast cancelled, school paused), read just before sending."""
+        params = {"broadcast_id": delivery.broadcast_id, "school_id": delivery.school_id}
+        status_now, paused_at = self.connection.execute(GATE, params).one()
+        return status_now == "cancelled", paused_at is not None
+
+    def accepted(self, delivery: Delivery, *, wamid: str, sent_as: str, language: str) -> bool:
+        """Store the wamid Meta gave; whether statuses for it are waiting to be applied."""
+        params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": clock.now()}
+        params |= {"how": sent_as, "lang": language}
+        row = self.connection.execute(ACCEPT, params).first()
+        if row is not None:
+            return bool(row[0])
+        self.connection.execute(ACCEPT_OVERTAKEN, params)
+        return True
+
+
+@contextlib.contextmanager
+def ledger():
+    """A Ledger on a connection of its own, in autocommit, for one sender's loop."""
+    with db.engine.connect() as connection:
+        yield Ledger(connection.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 @dataclass
@@ -128,26 +180,27 @@ def load_jobs(delivery_ids: list[int]) -> list[Job]:
     return [Job(d, [children[i] for i in d.student_ids if i in children]) for d in deliveries]
 
 
-def send(job: Job, *, transport) -> str:
+def send(job: Job, *, transport, ledger: Ledger) -> str:
     """Send one claimed delivery; what happened: accepted, deferred, failed or cancelled."""
     delivery, school = job.delivery, job.delivery.school
-    cancelled, paused = _gate(delivery)
+    cancelled, paused = ledger.gate(delivery)
     if cancelled:
         return _finish(delivery, status="cancelled")
     if paused:
         return _defer(delivery, 60, counts_as_attempt=False)
     number, to = sender_number(school), recipient(job.guardian, delivery.to_phone)
-    limiter = ratelimit.get_limiter(current_app.config["REDIS_URL"])
-    wait = limiter.claim_pair(f"{number}:{to}")
+    limiter, pair = ratelimit.get_limiter(current_app.config["REDIS_URL"]), f"{number}:{to}"
+    rate = current_app.config["WHATSAPP_RATE_MPS"]
+    wait = ratelimit.admit(limiter, pair=pair, bucket=number, rate=rate)
     if wait > 0:
         return _defer(delivery, wait, counts_as_attempt=False)
-    ratelimit.take_token(limiter, number, current_app.config["WHATSAPP_RATE_MPS"])
     try:
         wamid, sent_as, language = _send_message(job, transport, number, to)
     except (GraphError, TransportError) as exc:
-        limiter.release_pair(f"{number}:{to}")  # nothing reached the parent
+        limiter.release_pair(pair)  # nothing reached the parent
         return _handle_error(job, exc)
-    _accepted(delivery, wamid=wamid, sent_as=sent_as, language=language)
+    if ledger.accepted(delivery, wamid=wamid, sent_as=sent_as, language=language):
+        statuses.apply_pending(wamid)
     return "accepted"
 
 
@@ -222,13 +275,6 @@ def _templates(school_id: int, purpose: str) -> list[Template]:
     return cache[school_id, purpose]
 
 
-def _gate(delivery: Delivery) -> tuple[bool, bool]:
-    """Checked again just before sending: (broadcast cancelled, school paused)."""
-    params = {"broadcast_id": delivery.broadcast_id, "school_id": delivery.school_id}
-    status_now, paused_at = db.session.execute(GATE, params).one()
-    return status_now == "cancelled", paused_at is not None
-
-
 def _update_sending(delivery: Delivery, **values) -> int:
     result = db.session.execute(
         sa.update(Delivery)
@@ -237,20 +283,6 @@ def _update_sending(delivery: Delivery, **values) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
-
-
-def _accepted(delivery: Delivery, *, wamid: str, sent_as: str, language: str) -> None:
-    now = clock.now()
-    params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": now}
-    done = db.session.execute(ACCEPT, params | {"how": sent_as, "lang": language}).rowcount
-    if not done:  # a status webhook (matched by callback data) already moved it on
-        db.session.execute(
-            sa.update(Delivery)
-            .where(Delivery.id == delivery.id, Delivery.wamid.is_(None))
-            .values(wamid=wamid, accepted_at=now, sent_as=sent_as, language=language)
-            .execution_options(synchronize_session=False)
-        )
-    statuses.apply_pending(wamid)
 
 
 def _finish(delivery: Delivery, *, status: str, code=None, reason=None) -> str:

@@ -40,12 +40,16 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     graceful shutdown never waits long); what is left is handed to a fresh task."""
     sent, via = 0, transport.current_transport()
     ends = time.monotonic() + current_app.config["SEND_SLICE_SECONDS"]
-    with no_reload_after_commit():
+    with no_reload_after_commit(), sending.ledger() as ledger:
         while time.monotonic() < ends and (ids := sending.claim_batch(broadcast_id=broadcast_id)):
             db.session.commit()
-            for job in sending.load_jobs(ids):
-                outcome = sending.send(job, transport=via)
-                db.session.commit()  # the wamid is stored before the next message goes
+            jobs = sending.load_jobs(ids)
+            db.session.commit()
+            for job in jobs:
+                # The ledger commits the wamid before the next message goes; the session
+                # carries what else the send changed.
+                outcome = sending.send(job, transport=via, ledger=ledger)
+                db.session.commit()
                 sent += outcome == "accepted"
                 after_send(job, outcome)
     if time.monotonic() >= ends and sending.has_due_work():

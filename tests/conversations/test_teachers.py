@@ -23,8 +23,7 @@ def teacher(db, roster):
 @pytest.fixture(autouse=True)
 def no_pair_gap(monkeypatch):
     """Replies to one teacher follow each other within seconds in these tests."""
-    monkeypatch.setattr("portal.services.ratelimit.LocalLimiter.claim_pair", lambda *a: 0.0)
-    monkeypatch.setattr("portal.services.ratelimit.RedisLimiter.claim_pair", lambda *a: 0.0)
+    monkeypatch.setattr("portal.services.ratelimit.PAIR_GAP_SECONDS", 0.0)
 
 
 def replies_to(recorder, teacher):

@@ -90,9 +90,9 @@ def test_cancel_during_sending_stops_the_rest(db, roster, recorder, monkeypatch)
     broadcast = make_broadcast(roster["school"], ["ALL"])
     real_send, calls = sending.send, []
 
-    def send_then_cancel(job, *, transport):
+    def send_then_cancel(job, **how):
         calls.append(job.delivery.id)
-        outcome = real_send(job, transport=transport)
+        outcome = real_send(job, **how)
         if len(calls) == 2:
             broadcasts.cancel(db.session.get(Broadcast, broadcast.id))
         return outcome
