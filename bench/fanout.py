@@ -94,6 +94,51 @@ class MemoryWatch:
             self.peak_kib = max(self.peak_kib, total)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(name: str) -> list[int]:
+    """Processes whose command name is `name` (PostgreSQL's backends, Redis)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds each part of the machine spends between `start()` and `stop()`: the
+    consumers, the web process, the fake Graph API, PostgreSQL and Redis."""
+
+    def __init__(self, *, workers: list[Process], web: Process, fake_pid: int):
+        self.parts = {
+            "consumers": lambda: sum(w.cpu_seconds() for w in workers),
+            "web": web.cpu_seconds,
+            "fake": lambda: process_cpu(fake_pid),
+            "postgres": lambda: sum(map(process_cpu, pids_named("postgres"))),
+            "redis": lambda: sum(map(process_cpu, pids_named("redis-server"))),
+        }
+
+    def start(self) -> None:
+        self.before = {name: read() for name, read in self.parts.items()}
+        self.wall = time.monotonic()
+
+    def stop(self) -> dict:
+        """Seconds of CPU per part, and the wall-clock seconds measured."""
+        used = {name: read() - self.before[name] for name, read in self.parts.items()}
+        return used | {"wall": time.monotonic() - self.wall}
+
+
 def seed_and_broadcast(app, guardians: int):
     """The school and its roster (one commit), then a notice to everyone; the broadcast."""
     import datetime
@@ -178,15 +223,16 @@ def run_scenario(
         capture_output=True,
     )
     try:
-        stack.web()
+        web = stack.web()
         fake.configure(webhook_url=f"{stack.web_url}/webhooks/whatsapp")
         workers = [stack.worker()] + [stack.worker("worker_extra") for _ in range(extra)]
-        return _send(name, guardians=guardians, fake=fake, stack=stack, workers=workers)
+        meter = CpuMeter(workers=workers, web=web, fake_pid=fake.process.pid)
+        return _send(name, guardians=guardians, fake=fake, meter=meter, workers=workers)
     finally:
         stack.stop()
 
 
-def _send(name, *, guardians, fake, stack, workers) -> dict:
+def _send(name, *, guardians, fake, meter, workers) -> dict:
     from portal import create_app
     from portal.extensions import db
     from portal.models import Broadcast
@@ -194,14 +240,14 @@ def _send(name, *, guardians, fake, stack, workers) -> dict:
 
     app = create_app()
     broadcast_id = seed_and_broadcast(app, guardians)
-    cpu_before = sum(w.cpu_seconds() for w in workers)
+    meter.start()
     with MemoryWatch(workers) as memory:
         with app.app_context():
             broadcast = db.session.get(Broadcast, broadcast_id)
             started = time.time()
             enqueue_start(broadcast)
         counts = wait_settled(app, broadcast_id, timeout=max(120, guardians / 20))
-    cpu = sum(w.cpu_seconds() for w in workers) - cpu_before
+    cpu = meter.stop()
     times = sorted(m["at"] for m in fake.messages())
     stats = fake.stats()
     fan_out = next(filter(None, (_task_seconds(w, "start_broadcast") for w in workers)), None)
@@ -217,7 +263,9 @@ def _send(name, *, guardians, fake, stack, workers) -> dict:
         "refused_130429": stats["errors"].get("130429", 0),
         "max_per_recipient": stats["max_per_recipient"],
         "consumers": len(workers),
-        "worker_cpu_ms_per_message": cpu * 1000 / max(1, len(times)),
+        "cpu_ms_per_message": {
+            part: seconds * 1000 / max(1, len(times)) for part, seconds in cpu.items()
+        },
     }
 
 
@@ -330,9 +378,12 @@ def report(results: list[dict]) -> None:
             print(
                 f"{r['name']}: bare httpx.Client against the same fake just before: {bare} POST/s"
             )
+        cpu = r["cpu_ms_per_message"]
+        parts = ", ".join(f"{part} {ms:.2f}" for part, ms in cpu.items() if part != "wall")
+        busy = sum(ms for part, ms in cpu.items() if part != "wall") / cpu["wall"]
         print(
-            f"{r['name']}: {r['consumers']} consumer(s), {r['worker_cpu_ms_per_message']:.2f} ms "
-            f"of their CPU per message; counts {r['counts']}"
+            f"{r['name']}: CPU ms per message: {parts} ({busy:.1f} of {os.cpu_count()} cores "
+            f"busy on average); {r['consumers']} consumer(s); counts {r['counts']}"
         )
 
 

@@ -1,7 +1,10 @@
 """The Huey consumer's entry point (`huey_consumer portal.worker.huey`): every task module
-imported, so the consumer knows every task and periodic schedule."""
+imported, so the consumer knows every task and periodic schedule, and the app made as the
+consumer starts rather than by the first task it runs."""
 
 from portal.extensions import huey
-from portal.tasks import delivery, sandbox, webhooks
+from portal.tasks import delivery, flask_app, sandbox, webhooks
+
+flask_app()
 
 __all__ = ["delivery", "huey", "sandbox", "webhooks"]

@@ -100,3 +100,34 @@ def test_a_model_change_without_a_migration_is_noticed(fresh_app):
     assert [(d[0], d[2], d[3].name) for d in differences] == [
         ("add_column", "guardians", "nickname")
     ]
+
+
+def test_partial_indexes_keep_their_conditions(fresh_app):
+    """The indexes that serve only some deliveries exist with their conditions (a plain
+    index in their place would still match the models, and cost every status change)."""
+    with fresh_app.app_context():
+        upgrade()
+        if db.engine.dialect.name == "postgresql":
+            rows = db.session.execute(
+                sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'deliveries'")
+            )
+        else:
+            rows = db.session.execute(
+                sa.text("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'deliveries'")
+            )
+        definitions = {name: _plain(sql or "") for name, sql in rows}
+    for name, condition in {
+        "ix_deliveries_due": "where status = 'pending'",
+        "ix_deliveries_leased": "where status = 'sending'",
+        "ix_deliveries_reply_to": "where to_phone is not null",
+        "ix_deliveries_inbound_message_id": "where inbound_message_id is not null",
+    }.items():
+        assert definitions[name].endswith(condition), definitions[name]
+    assert "ix_deliveries_work" not in definitions and "ix_deliveries_school_id" not in definitions
+
+
+def _plain(sql: str) -> str:
+    """An index definition without quotes, parentheses and PostgreSQL's casts, lower case."""
+    for noise in ('"', "(", ")", "::text"):
+        sql = sql.replace(noise, "")
+    return sql.lower().strip()

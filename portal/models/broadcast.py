@@ -72,30 +72,49 @@ class Broadcast(Timestamps, db.Model):
         return f"<Broadcast {self.id} {self.kind} {self.status}>"
 
 
+def _partial(name: str, *columns: str, where: str) -> sa.Index:
+    """An index of only the rows meeting `where`, on PostgreSQL and SQLite alike."""
+    condition = sa.text(where)
+    return sa.Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
 class Delivery(db.Model):
     """One message on its way to one person: a guardian's copy of a broadcast (unique per
     pair, so a retried fan-out adds nothing), or a direct reply (`body` and `to_phone` set,
     no broadcast) to a teacher, a parent or an unknown number."""
 
     __tablename__ = "deliveries"
+    # Every message changes its row several times (claimed, accepted, sent, delivered, read),
+    # and each change writes every index whose condition the row meets: indexes that serve
+    # only some rows are partial, so most changes skip them.
     __table_args__ = (
         sa.UniqueConstraint("broadcast_id", "guardian_id"),
-        sa.Index("ix_deliveries_work", "status", "next_attempt_at"),
         sa.Index("ix_deliveries_broadcast_status", "broadcast_id", "status"),
-        sa.Index("ix_deliveries_reply_to", "to_phone", "purpose", "created_at"),
+        _partial("ix_deliveries_due", "next_attempt_at", where="status = 'pending'"),
+        _partial("ix_deliveries_leased", "lease_until", where="status = 'sending'"),
+        _partial(
+            "ix_deliveries_reply_to",
+            "to_phone",
+            "purpose",
+            "created_at",
+            where="to_phone IS NOT NULL",
+        ),
+        _partial(
+            "ix_deliveries_inbound_message_id",
+            "inbound_message_id",
+            where="inbound_message_id IS NOT NULL",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"))
     broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcasts.id"))
     guardian_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guardians.id"), index=True)
     # Direct replies: the text as it goes, where to, why, and the message it answers.
     to_phone: Mapped[str | None] = mapped_column(sa.String(32))
     body: Mapped[str | None] = mapped_column(sa.Text)
     purpose: Mapped[str | None] = mapped_column(sa.String(32))
-    inbound_message_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("inbound_messages.id"), index=True
-    )
+    inbound_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inbound_messages.id"))
     student_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     status: Mapped[str] = mapped_column(
         sa.Enum(*DELIVERY_STATUSES, name="delivery_status", native_enum=False), default="pending"

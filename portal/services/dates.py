@@ -1,5 +1,6 @@
 """Nepal time and the Bikram Sambat calendar, shown beside the Gregorian one."""
 
+import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,11 @@ def format_dual_date(day: date | datetime, locale: str) -> str:
     """Both calendars, the reader's own first: `२०८२ मंसिर ६ · २२ नोभे २०२५`."""
     if isinstance(day, datetime):
         day = day.astimezone(NEPAL).date()
+    return _dual_date(day, locale)
+
+
+@functools.lru_cache(maxsize=256)  # every message of a broadcast names the same day
+def _dual_date(day: date, locale: str) -> str:
     bs, ad = format_bs(day, locale), format_ad(day, locale)
     return f"{bs} · {ad}" if locale == "ne" else f"{ad} · {bs}"
 

@@ -90,14 +90,13 @@ def render_text(broadcast, school, children: list[Child], language: str) -> str:
 
 def template_params(broadcast, school, children: list[Child], lang: str) -> dict[str, str]:
     """Named parameters for the broadcast's template in one language."""
+    values = {
+        "school": lambda: school.display_name(lang),
+        "students": lambda: children_label(children, lang),
+        "subject": lambda: broadcast.subject or _("all subjects"),
+        "message": lambda: teacher_text(broadcast, lang) or str(KIND_LABELS[broadcast.kind]),
+        "date": lambda: dates.format_dual_date(clock.now(), lang),
+    }
+    names = DEFAULT_TEMPLATES[TEMPLATE_PURPOSE[broadcast.kind]][1]
     with force_locale(lang):
-        today = clock.now().astimezone(dates.NEPAL).date()
-        values = {
-            "school": school.display_name(lang),
-            "students": children_label(children, lang),
-            "subject": broadcast.subject or _("all subjects"),
-            "message": teacher_text(broadcast, lang) or str(KIND_LABELS[broadcast.kind]),
-            "date": dates.format_dual_date(today, lang),
-        }
-    purpose = TEMPLATE_PURPOSE[broadcast.kind]
-    return {name: values[name] for name in DEFAULT_TEMPLATES[purpose][1]}
+        return {name: values[name]() for name in names}

@@ -26,72 +26,84 @@ MAX_ATTEMPTS = 12
 WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Meta's 24 hours
 
 
-# The two statements every message runs, built once so their SQL and cache keys are reused.
+# The statements every message runs, built once so their SQL and cache keys are reused.
 _deliveries, _broadcasts, _schools = Delivery.__table__, Broadcast.__table__, School.__table__
 _events = StatusEvent.__table__
-GATE = sa.select(
-    sa.select(_broadcasts.c.status)
-    .where(_broadcasts.c.id == sa.bindparam("broadcast_id"))
-    .scalar_subquery(),
-    _schools.c.sending_paused_at,
-).where(_schools.c.id == sa.bindparam("school_id"))
+
+
+def _gate_columns(broadcast_id, school_id) -> list:
+    """(broadcast status, school paused at): what may stop a message just before it goes."""
+    return [
+        sa.select(_broadcasts.c.status).where(_broadcasts.c.id == broadcast_id).scalar_subquery(),
+        sa.select(_schools.c.sending_paused_at).where(_schools.c.id == school_id).scalar_subquery(),
+    ]
+
+
+GATE = sa.select(*_gate_columns(sa.bindparam("broadcast_id"), sa.bindparam("school_id")))
+_stored = {
+    "wamid": sa.bindparam("new_wamid"),
+    "accepted_at": sa.bindparam("now", type_=_deliveries.c.accepted_at.type),
+    "sent_as": sa.bindparam("how"),
+    "language": sa.bindparam("lang"),
+}
 ACCEPT = (
     sa.update(_deliveries)
     .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.status == "sending")
-    .values(
-        status="accepted",
-        wamid=sa.bindparam("new_wamid"),
-        accepted_at=sa.bindparam("now", type_=_deliveries.c.accepted_at.type),
-        sent_as=sa.bindparam("how"),
-        language=sa.bindparam("lang"),
-        error_code=None,
-        error_reason=None,
-        lease_until=None,
-    )
-    .returning(  # whether statuses came for this wamid before it was stored (rare)
+    .values(status="accepted", error_code=None, error_reason=None, lease_until=None, **_stored)
+    .returning(
+        # Whether statuses came for this wamid before it was stored (rare) ...
         sa.exists().where(
             _events.c.wamid == sa.bindparam("new_wamid"), _events.c.applied_at.is_(None)
-        )
+        ),
+        # ... and the gate as it stands now, for the sender's next message.
+        *_gate_columns(_deliveries.c.broadcast_id, _deliveries.c.school_id),
     )
 )
 ACCEPT_OVERTAKEN = (  # a status webhook (matched by callback data) already moved it on
     sa.update(_deliveries)
     .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.wamid.is_(None))
-    .values(
-        wamid=sa.bindparam("new_wamid"),
-        accepted_at=sa.bindparam("now", type_=_deliveries.c.accepted_at.type),
-        sent_as=sa.bindparam("how"),
-        language=sa.bindparam("lang"),
-    )
+    .values(**_stored)
 )
 
 
 class Ledger:
-    """A sender's two statements per message, the check just before sending and the wamid
-    just after, each committed as it runs on a connection the sender holds for its loop:
-    one round trip each, without a session transaction and a pool checkout per message.
+    """A sender's statements per message, on a connection it holds for its loop, each
+    committed as it runs: the check just before a message goes and the wamid just after.
+    Storing a wamid also reads the check again, so a sender going from one message to the
+    next makes one round trip to the database per message, not a transaction and a pool
+    checkout each.
 
     Everything else a send may change (deferrals, failures, alerts, early statuses) goes
     through the session, which the sender commits after each message."""
 
     def __init__(self, connection: sa.Connection):
         self.connection = connection
+        self._fresh: tuple[int, tuple[bool, bool]] | None = None  # (broadcast id, gate)
 
     def gate(self, delivery: Delivery) -> tuple[bool, bool]:
-        """(broadcast cancelled, school paused), read just before sending."""
+        """(broadcast cancelled, school paused) just before sending: as read when the
+        previous message of the same broadcast was stored, else from the database now."""
+        fresh, self._fresh = self._fresh, None
+        if fresh is not None and fresh[0] == delivery.broadcast_id:
+            return fresh[1]
         params = {"broadcast_id": delivery.broadcast_id, "school_id": delivery.school_id}
-        status_now, paused_at = self.connection.execute(GATE, params).one()
-        return status_now == "cancelled", paused_at is not None
+        return _gate_of(*self.connection.execute(GATE, params).one())
 
     def accepted(self, delivery: Delivery, *, wamid: str, sent_as: str, language: str) -> bool:
         """Store the wamid Meta gave; whether statuses for it are waiting to be applied."""
         params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": clock.now()}
         params |= {"how": sent_as, "lang": language}
         row = self.connection.execute(ACCEPT, params).first()
-        if row is not None:
-            return bool(row[0])
-        self.connection.execute(ACCEPT_OVERTAKEN, params)
-        return True
+        if row is None:
+            self.connection.execute(ACCEPT_OVERTAKEN, params)
+            return True
+        waiting, status_now, paused_at = row
+        self._fresh = (delivery.broadcast_id, _gate_of(status_now, paused_at))
+        return bool(waiting)
+
+
+def _gate_of(broadcast_status: str | None, paused_at) -> tuple[bool, bool]:
+    return broadcast_status == "cancelled", paused_at is not None
 
 
 @contextlib.contextmanager
@@ -145,38 +157,37 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
         # locked and updated, so one claim could take far more than `limit` deliveries.
         candidates = candidates.with_for_update(skip_locked=True)
         chosen = Delivery.id == sa.any_(sa.func.array(candidates.scalar_subquery()))
-    claimed = db.session.execute(
-        sa.update(Delivery)
-        .where(chosen, Delivery.status == "pending")
-        .values(status="sending", lease_until=now + lease(), attempts=Delivery.attempts + 1)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
+    claimed = db.session.execute(  # a Core statement: no ORM bookkeeping for 25 ids
+        sa.update(_deliveries)
+        .where(chosen, _deliveries.c.status == "pending")
+        .values(status="sending", lease_until=now + lease(), attempts=_deliveries.c.attempts + 1)
+        .returning(_deliveries.c.id)
     )
     return sorted(claimed.scalars())
 
 
 def load_jobs(delivery_ids: list[int]) -> list[Job]:
-    """The claimed deliveries with guardian, broadcast, school and the children to name."""
+    """The claimed deliveries with their guardians and the children to name. A sender's
+    broadcast and school come from the session's identity map after their first load
+    (the pause and cancel checks read the database before every message anyway)."""
     deliveries = db.session.scalars(
         sa.select(Delivery)
         .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
-        .options(
-            joinedload(Delivery.guardian),
-            joinedload(Delivery.broadcast),
-            joinedload(Delivery.school),
-        )
+        .options(joinedload(Delivery.guardian))
         .order_by(Delivery.id)
         .execution_options(populate_existing=True)
     ).all()
     student_ids = {sid for d in deliveries for sid in d.student_ids}
     rows = (
         db.session.execute(
-            sa.select(Student, SchoolClass).join(SchoolClass).where(Student.id.in_(student_ids))
+            sa.select(Student.id, Student.name, Student.name_ne, SchoolClass)
+            .join(SchoolClass)
+            .where(Student.id.in_(student_ids))
         ).all()
         if student_ids
         else []
     )
-    children = {s.id: messages.Child(s.name, s.name_ne, c.name, c.name_ne) for s, c in rows}
+    children = {sid: messages.Child(name, ne, c.name, c.name_ne) for sid, name, ne, c in rows}
     return [Job(d, [children[i] for i in d.student_ids if i in children]) for d in deliveries]
 
 

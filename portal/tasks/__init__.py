@@ -15,7 +15,7 @@ def app_task(*, periodic=None, lock: str | None = None, **task_kwargs):
     def decorator(fn):
         @functools.wraps(fn)
         def wrapped(*args, **kwargs):
-            with _flask_app().app_context():
+            with flask_app().app_context():
                 if lock is None:
                     return fn(*args, **kwargs)
                 with huey.lock_task(lock):
@@ -28,7 +28,8 @@ def app_task(*, periodic=None, lock: str | None = None, **task_kwargs):
     return decorator
 
 
-def _flask_app():
+def flask_app():
+    """The app tasks run in: the caller's in immediate mode, else this process's own."""
     global _app
     from flask import current_app, has_app_context
 
@@ -41,4 +42,4 @@ def _flask_app():
     return _app
 
 
-__all__ = ["app_task", "huey"]
+__all__ = ["app_task", "flask_app", "huey"]

@@ -84,20 +84,20 @@ def test_cancel_before_sending_sends_nothing(db, roster, recorder):
     assert db.session.get(Broadcast, broadcast.id).status == "cancelled"
 
 
-def test_cancel_during_sending_stops_the_rest(db, roster, recorder, monkeypatch):
-    from portal.services import sending
-
+def test_cancel_during_sending_stops_the_rest(app, db, roster, recorder, monkeypatch):
+    """Someone cancels (in the portal: another connection) while the second message is on
+    its way to Meta: that one is sent, none after it."""
     broadcast = make_broadcast(roster["school"], ["ALL"])
-    real_send, calls = sending.send, []
+    real_send = recorder._send
 
-    def send_then_cancel(job, **how):
-        calls.append(job.delivery.id)
-        outcome = real_send(job, **how)
-        if len(calls) == 2:
-            broadcasts.cancel(db.session.get(Broadcast, broadcast.id))
-        return outcome
+    def send_while_cancelled(**message):
+        if len(recorder.sent) == 1:
+            with app.app_context():  # a session and connection of its own, committed
+                broadcasts.cancel(db.session.get(Broadcast, broadcast.id))
+                db.session.commit()
+        return real_send(**message)
 
-    monkeypatch.setattr(sending, "send", send_then_cancel)
+    monkeypatch.setattr(recorder, "_send", send_while_cancelled)
     start_broadcast.call_local(broadcast.id)
     db.session.expire_all()
     tally = broadcasts.counts(broadcast.id)
