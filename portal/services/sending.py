@@ -8,14 +8,22 @@ webhook, the sweeper and a worker can race without undoing each other's work.
 
 import contextlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
-from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Broadcast, Delivery, School, SchoolClass, StatusEvent, Student, Template
+from portal.models import (
+    Broadcast,
+    Delivery,
+    Guardian,
+    School,
+    SchoolClass,
+    StatusEvent,
+    Student,
+    Template,
+)
 from portal.services import alerts, clock, messages, ratelimit, statuses
 from portal.services.secrets import decrypt
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
@@ -80,7 +88,7 @@ class Ledger:
         self.connection = connection
         self._fresh: tuple[int, tuple[bool, bool]] | None = None  # (broadcast id, gate)
 
-    def gate(self, delivery: Delivery) -> tuple[bool, bool]:
+    def gate(self, delivery: sa.Row) -> tuple[bool, bool]:
         """(broadcast cancelled, school paused) just before sending: as read when the
         previous message of the same broadcast was stored, else from the database now."""
         fresh, self._fresh = self._fresh, None
@@ -89,7 +97,7 @@ class Ledger:
         params = {"broadcast_id": delivery.broadcast_id, "school_id": delivery.school_id}
         return _gate_of(*self.connection.execute(GATE, params).one())
 
-    def accepted(self, delivery: Delivery, *, wamid: str, sent_as: str, language: str) -> bool:
+    def accepted(self, delivery: sa.Row, *, wamid: str, sent_as: str, language: str) -> bool:
         """Store the wamid Meta gave; whether statuses for it are waiting to be applied."""
         params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": clock.now()}
         params |= {"how": sent_as, "lang": language}
@@ -114,19 +122,52 @@ def ledger():
 
 
 @dataclass
-class Job:
-    """One claimed delivery with everything needed to send it."""
+class Recipient:
+    """The guardian a delivery goes to, as a sender needs them."""
 
-    delivery: Delivery
+    wa_id: str | None
+    phone: str
+    language: str
+    last_inbound_at: datetime | None
+
+
+@dataclass
+class Job:
+    """One claimed delivery with everything needed to send it. The delivery is a plain
+    row (what a sender reads and the conditional updates key on), not a loaded entity."""
+
+    delivery: sa.Row
+    guardian: Recipient | None
+    broadcast: Broadcast | None
+    school: School
     children: list[messages.Child]
 
-    @property
-    def guardian(self):
-        return self.delivery.guardian
 
-    @property
-    def broadcast(self):
-        return self.delivery.broadcast
+# What a sender reads of each claimed delivery and its guardian, as plain rows.
+_guardians = Guardian.__table__
+JOBS = (
+    sa.select(
+        _deliveries.c.id,
+        _deliveries.c.broadcast_id,
+        _deliveries.c.school_id,
+        _deliveries.c.student_ids,
+        _deliveries.c.to_phone,
+        _deliveries.c.body,
+        _deliveries.c.language,
+        _deliveries.c.sent_as,
+        _deliveries.c.attempts,
+        _guardians.c.wa_id,
+        _guardians.c.phone,
+        _guardians.c.language.label("guardian_language"),
+        _guardians.c.last_inbound_at,
+    )
+    .outerjoin(_guardians, _guardians.c.id == _deliveries.c.guardian_id)
+    .where(
+        _deliveries.c.id.in_(sa.bindparam("ids", expanding=True)),
+        _deliveries.c.status == "sending",
+    )
+    .order_by(_deliveries.c.id)
+)
 
 
 def lease() -> timedelta:
@@ -167,18 +208,12 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
 
 
 def load_jobs(delivery_ids: list[int]) -> list[Job]:
-    """The claimed deliveries with their guardians and the children to name. A sender's
-    broadcast and school come from the session's identity map after their first load
-    (the pause and cancel checks read the database before every message anyway)."""
-    deliveries = db.session.scalars(
-        sa.select(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
-        .options(joinedload(Delivery.guardian))
-        .order_by(Delivery.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    student_ids = {sid for d in deliveries for sid in d.student_ids}
-    rows = (
+    """The claimed deliveries with their guardians, broadcasts, schools and the children to
+    name. A sender reads each broadcast and school once per task (the pause and cancel
+    checks read the database before every message anyway)."""
+    rows = db.session.execute(JOBS, {"ids": delivery_ids}).all()
+    student_ids = {sid for row in rows for sid in row.student_ids}
+    names = (
         db.session.execute(
             sa.select(Student.id, Student.name, Student.name_ne, SchoolClass)
             .join(SchoolClass)
@@ -187,13 +222,34 @@ def load_jobs(delivery_ids: list[int]) -> list[Job]:
         if student_ids
         else []
     )
-    children = {sid: messages.Child(name, ne, c.name, c.name_ne) for sid, name, ne, c in rows}
-    return [Job(d, [children[i] for i in d.student_ids if i in children]) for d in deliveries]
+    children = {sid: messages.Child(name, ne, c.name, c.name_ne) for sid, name, ne, c in names}
+    return [
+        Job(
+            delivery=row,
+            guardian=Recipient(row.wa_id, row.phone, row.guardian_language, row.last_inbound_at)
+            if row.phone is not None
+            else None,
+            broadcast=_kept(Broadcast, row.broadcast_id),
+            school=_kept(School, row.school_id),
+            children=[children[i] for i in row.student_ids if i in children],
+        )
+        for row in rows
+    ]
+
+
+def _kept(model, object_id: int | None):
+    """An object read once per task and held for it (a sender sends many of the same)."""
+    if object_id is None:
+        return None
+    kept = g.setdefault("sandesh_kept", {})
+    if (model, object_id) not in kept:
+        kept[model, object_id] = db.session.get(model, object_id)
+    return kept[model, object_id]
 
 
 def send(job: Job, *, transport, ledger: Ledger) -> str:
     """Send one claimed delivery; what happened: accepted, deferred, failed or cancelled."""
-    delivery, school = job.delivery, job.delivery.school
+    delivery, school = job.delivery, job.school
     cancelled, paused = ledger.gate(delivery)
     if cancelled:
         return _finish(delivery, status="cancelled")
@@ -245,7 +301,7 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
     delivery, guardian, broadcast = job.delivery, job.guardian, job.broadcast
     common = {
         "phone_number_id": number,
-        "token": access_token(delivery.school),
+        "token": access_token(job.school),
         "to": to,
         "callback_data": statuses.callback_data(delivery.id),
     }
@@ -286,7 +342,7 @@ def _templates(school_id: int, purpose: str) -> list[Template]:
     return cache[school_id, purpose]
 
 
-def _update_sending(delivery: Delivery, **values) -> int:
+def _update_sending(delivery: sa.Row, **values) -> int:
     result = db.session.execute(
         sa.update(Delivery)
         .where(Delivery.id == delivery.id, Delivery.status == "sending")
@@ -296,7 +352,7 @@ def _update_sending(delivery: Delivery, **values) -> int:
     return result.rowcount
 
 
-def _finish(delivery: Delivery, *, status: str, code=None, reason=None) -> str:
+def _finish(delivery: sa.Row, *, status: str, code=None, reason=None) -> str:
     values = {"status": status, "error_code": code, "error_reason": reason}
     if status == "failed":
         values["failed_at"] = clock.now()
@@ -304,7 +360,7 @@ def _finish(delivery: Delivery, *, status: str, code=None, reason=None) -> str:
     return status
 
 
-def _defer(delivery: Delivery, seconds: float, *, counts_as_attempt=True, **values) -> str:
+def _defer(delivery: sa.Row, seconds: float, *, counts_as_attempt=True, **values) -> str:
     if not counts_as_attempt:
         values["attempts"] = Delivery.attempts - 1
     _update_sending(
