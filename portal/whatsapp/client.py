@@ -1,4 +1,4 @@
-"""The Cloud API client: one long-lived HTTP session, one request method, one typed error."""
+"""The Cloud API client: one long-lived connection pool, one request method, one typed error."""
 
 import os
 import threading
@@ -10,30 +10,42 @@ from portal.whatsapp.messages import MAX_WAMID_LENGTH, template_message, text_me
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
 POOL_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=128, keepalive_expiry=60)
+USER_AGENT = "Sandesh"
 
-_shared: dict[int, httpx.Client] = {}
+_shared: dict[int, httpx.HTTPTransport] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_http_client() -> httpx.Client:
-    """This process's HTTP/1.1 keep-alive session, pooled for ~100 concurrent sends.
+def shared_transport() -> httpx.HTTPTransport:
+    """This process's HTTP/1.1 keep-alive connection pool, sized for ~100 concurrent sends.
 
     Made per process id, so a worker forked after first use never shares sockets with its parent.
     """
     pid = os.getpid()
     with _shared_lock:
         if pid not in _shared:
-            _shared[pid] = httpx.Client(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, http2=False)
+            _shared[pid] = httpx.HTTPTransport(limits=POOL_LIMITS, http2=False)
         return _shared[pid]
 
 
 class CloudClient:
-    """Sends messages through Meta's Cloud API for any school's number and token."""
+    """Sends messages through Meta's Cloud API for any school's number and token.
 
-    def __init__(self, api_url: str, *, timeout=DEFAULT_TIMEOUT, http: httpx.Client | None = None):
+    Requests go straight to a long-lived httpx transport (the pool an `httpx.Client` wraps):
+    a send needs no redirects, cookies or auth flow, and the client's handling of them cost
+    a fifth of a sender's CPU for nothing."""
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        timeout=DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
-        self.http = http if http is not None else shared_http_client()
+        self.transport = transport if transport is not None else shared_transport()
+        self._timeouts = timeout.as_dict()
 
     def send_text(
         self,
@@ -66,10 +78,19 @@ class CloudClient:
         return _wamid(self._post(phone_number_id, token, payload))
 
     def _post(self, phone_number_id: str, token: str, payload: dict) -> dict:
-        url = f"{self.api_url}/{phone_number_id}/messages"
-        headers = {"Authorization": f"Bearer {token}"}
+        request = httpx.Request(
+            "POST",
+            f"{self.api_url}/{phone_number_id}/messages",
+            json=payload,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+            extensions={"timeout": self._timeouts},
+        )
         try:
-            response = self.http.post(url, json=payload, headers=headers, timeout=self.timeout)
+            response = self.transport.handle_request(request)
+            try:
+                response.read()
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
             raise TransportError(f"timed out: {exc!r}") from exc
         except httpx.TransportError as exc:

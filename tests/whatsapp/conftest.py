@@ -33,6 +33,14 @@ def http():
         yield client
 
 
+@pytest.fixture
+def pool():
+    """A keep-alive connection pool of the test's own (what the Cloud API client sends
+    through), closed afterwards."""
+    with httpx.HTTPTransport() as transport:
+        yield transport
+
+
 class Receiver:
     """A tiny webhook endpoint: records every POST's raw bytes and signature header."""
 

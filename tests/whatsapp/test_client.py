@@ -3,7 +3,7 @@ import json
 import httpx
 import pytest
 
-from portal.whatsapp.client import CloudClient, shared_http_client
+from portal.whatsapp.client import CloudClient, shared_transport
 from portal.whatsapp.errors import Action, GraphError, TransportError, classify
 from tests.whatsapp.conftest import TOKEN, fixture_bytes
 
@@ -12,8 +12,8 @@ PARENT = "+9779841234567"
 
 
 @pytest.fixture
-def cloud(graph_api, http):
-    return CloudClient(graph_api.url, http=http)
+def cloud(graph_api, pool):
+    return CloudClient(graph_api.url, transport=pool)
 
 
 def send_text(cloud, **overrides):
@@ -68,8 +68,8 @@ def test_a_wrong_token_is_a_190_graph_error(cloud, graph_api):
 def test_metas_throughput_error_body_becomes_graph_error_130429(graph_api):
     body = fixture_bytes("graph_error_response_130429.json")
     transport = httpx.MockTransport(lambda request: httpx.Response(400, content=body))
-    with httpx.Client(transport=transport) as http, pytest.raises(GraphError) as caught:
-        send_text(CloudClient("https://graph.example/v23.0", http=http))
+    with pytest.raises(GraphError) as caught:
+        send_text(CloudClient("https://graph.example/v23.0", transport=transport))
     error = caught.value
     assert (error.code, error.http_status, error.fbtrace_id) == (
         130429,
@@ -104,9 +104,9 @@ def test_server_errors_are_graph_errors_to_retry(cloud, graph_api):
     assert classify(caught.value) is Action.RETRY
 
 
-def test_a_held_request_is_a_transport_error_after_the_client_timeout(graph_api, http):
+def test_a_held_request_is_a_transport_error_after_the_client_timeout(graph_api, pool):
     graph_api.configure(timeout_rate=1.0, hold_seconds=5)
-    cloud = CloudClient(graph_api.url, http=http, timeout=httpx.Timeout(0.3))
+    cloud = CloudClient(graph_api.url, transport=pool, timeout=httpx.Timeout(0.3))
     with pytest.raises(TransportError, match="timed out"):
         send_text(cloud)
     assert classify(TransportError()) is Action.RETRY
@@ -118,8 +118,8 @@ def test_a_dropped_connection_is_a_transport_error(cloud, graph_api):
         send_text(cloud)
 
 
-def test_an_unreachable_api_is_a_transport_error(http):
-    cloud = CloudClient("http://127.0.0.1:9/v23.0", http=http, timeout=httpx.Timeout(1))
+def test_an_unreachable_api_is_a_transport_error(pool):
+    cloud = CloudClient("http://127.0.0.1:9/v23.0", transport=pool, timeout=httpx.Timeout(1))
     with pytest.raises(TransportError):
         send_text(cloud)
 
@@ -134,8 +134,8 @@ def test_a_text_over_4096_characters_is_refused_before_sending(cloud, graph_api)
 def test_an_answer_without_a_wamid_is_an_error():
     answer = json.dumps({"messaging_product": "whatsapp", "messages": []}).encode()
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))
-    with httpx.Client(transport=transport) as http, pytest.raises(GraphError, match="wamid"):
-        send_text(CloudClient("https://graph.example/v23.0", http=http))
+    with pytest.raises(GraphError, match="wamid"):
+        send_text(CloudClient("https://graph.example/v23.0", transport=transport))
 
 
 def test_requests_carry_the_bearer_token_and_json_to_the_number_path():
@@ -145,8 +145,9 @@ def test_requests_carry_the_bearer_token_and_json_to_the_number_path():
         seen.append(request)
         return httpx.Response(200, content=fixture_bytes("send_message_response.json"))
 
-    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
-        wamid = send_text(CloudClient("https://graph.example/v23.0/", http=http))
+    wamid = send_text(
+        CloudClient("https://graph.example/v23.0/", transport=httpx.MockTransport(answer))
+    )
     assert wamid == "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA"
     [request] = seen
     assert str(request.url) == f"https://graph.example/v23.0/{NUMBER_ID}/messages"
@@ -155,9 +156,9 @@ def test_requests_carry_the_bearer_token_and_json_to_the_number_path():
     assert sent["messaging_product"] == "whatsapp" and sent["text"]["body"] == "नमस्ते"
 
 
-def test_one_shared_http_client_per_process_with_a_pool_for_concurrent_sends():
-    client = shared_http_client()
-    assert shared_http_client() is client
-    assert CloudClient("https://graph.example/v23.0").http is client
-    pool = client._transport._pool
+def test_one_shared_connection_pool_per_process_for_concurrent_sends():
+    transport = shared_transport()
+    assert shared_transport() is transport
+    assert CloudClient("https://graph.example/v23.0").transport is transport
+    pool = transport._pool
     assert pool._max_connections >= 100 and pool._max_keepalive_connections >= 100

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def cloud(graph_api, http):
-    return CloudClient(graph_api.url, http=http)
+def cloud(graph_api, pool):
+    return CloudClient(graph_api.url, transport=pool)
 
 
 def text(cloud, to=PARENTS[0], **kwargs):
@@ -225,7 +225,7 @@ def test_the_fake_runs_as_its_own_process():
         assert line.startswith("fake graph api listening on http://127.0.0.1:")
         url = line.rsplit(" ", 1)[1].strip()
         with httpx.Client() as http:
-            wamid = CloudClient(url, http=http).send_text(
+            wamid = CloudClient(url).send_text(
                 phone_number_id=NUMBER_ID, token="T", to=PARENTS[0], body="hi"
             )
             messages = http.get(url.rsplit("/", 1)[0] + "/_fake/messages").json()["messages"]
