@@ -7,6 +7,7 @@ webhook, the sweeper and a worker can race without undoing each other's work.
 """
 
 import contextlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -87,6 +88,7 @@ class Ledger:
     def __init__(self, connection: sa.Connection):
         self.connection = connection
         self._fresh: tuple[int, tuple[bool, bool]] | None = None  # (broadcast id, gate)
+        self._accept = prepared(connection, "sandesh_accept", ACCEPT)
 
     def gate(self, delivery: sa.Row) -> tuple[bool, bool]:
         """(broadcast cancelled, school paused) just before sending: as read when the
@@ -101,7 +103,7 @@ class Ledger:
         """Store the wamid Meta gave; whether statuses for it are waiting to be applied."""
         params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": clock.now()}
         params |= {"how": sent_as, "lang": language}
-        row = self.connection.execute(ACCEPT, params).first()
+        row = self._accept(params).first()
         if row is None:
             self.connection.execute(ACCEPT_OVERTAKEN, params)
             return True
@@ -118,7 +120,52 @@ def _gate_of(broadcast_status: str | None, paused_at) -> tuple[bool, bool]:
 def ledger():
     """A Ledger on a connection of its own, in autocommit, for one sender's loop."""
     with db.engine.connect() as connection:
-        yield Ledger(connection.execution_options(isolation_level="AUTOCOMMIT"))
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield Ledger(connection)
+        finally:
+            forget_prepared(connection)
+
+
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+def prepared(connection: sa.Connection, name: str, statement):
+    """`statement` as a function of its parameters, on this connection. On PostgreSQL the
+    server plans it once (PREPARE) and then only runs it (EXECUTE): for a small statement
+    run for every message, planning costs the server more than running it."""
+    if connection.dialect.name != "postgresql":
+        return lambda params: connection.execute(statement, params)
+    compiled = statement.compile(dialect=connection.dialect)
+    names = list(dict.fromkeys(_PARAMETER.findall(compiled.string)))
+    body = _PARAMETER.sub(lambda m: f"${names.index(m.group(1)) + 1}", compiled.string)
+    connection.exec_driver_sql(f"PREPARE {name} AS {body}")
+    connection.info.setdefault("sandesh_prepared", set()).add(name)
+    run = f"EXECUTE {name}({', '.join(f'%({n})s' for n in names)})"
+    processors = {
+        key: processor
+        for bind, key in compiled.bind_names.items()
+        if (processor := bind.type.bind_processor(connection.dialect)) is not None
+    }
+
+    def execute(params: dict):
+        values = compiled.construct_params(params)
+        for key, process in processors.items():
+            values[key] = process(values[key])
+        return connection.exec_driver_sql(run, values)
+
+    return execute
+
+
+def forget_prepared(connection: sa.Connection) -> None:
+    """Drop this connection's prepared statements before the pool hands it to someone
+    else; a connection that cannot is closed instead of going back to the pool."""
+    for name in connection.info.pop("sandesh_prepared", ()):
+        try:
+            connection.exec_driver_sql(f"DEALLOCATE {name}")
+        except sa.exc.DBAPIError:
+            connection.invalidate()
+            return
 
 
 @dataclass

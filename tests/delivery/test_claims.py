@@ -32,3 +32,58 @@ def test_a_claim_takes_one_batch_however_many_are_due(db):
     assert len(first) == len(second) == 10
     assert not set(first) & set(second)
     assert sorted(held) == sorted(first + second)
+
+
+def claimed_school(db, guardians: int = 3):
+    """A school whose notice to everyone has been fanned out and claimed by one sender."""
+    school = seed_school(guardians=guardians, phone_number_id="106540352242922")
+    broadcast = broadcasts.create_broadcast(
+        school=school,
+        kind="notice",
+        targets_given=["ALL"],
+        body_en="Closed tomorrow.",
+        body_ne=None,
+        source="portal",
+    )
+    broadcasts.claim(broadcast.id)
+    broadcasts.fan_out(broadcast)
+    ids = sending.claim_batch()
+    db.session.commit()
+    return broadcast, sending.load_jobs(ids)
+
+
+def test_the_ledger_stores_each_wamid_with_its_time_and_tells_what_stops_the_next(db):
+    broadcast, jobs = claimed_school(db)
+    with sending.ledger() as ledger:
+        assert ledger.gate(jobs[0].delivery) == (False, False)
+        before = datetime.datetime.now(datetime.UTC)
+        waiting = ledger.accepted(jobs[0].delivery, wamid="wamid.A", sent_as="text", language="en")
+        assert waiting is False  # no status came for it before the wamid was stored
+        broadcasts.cancel(db.session.get(type(broadcast), broadcast.id))
+        db.session.commit()
+        ledger.accepted(jobs[1].delivery, wamid="wamid.B", sent_as="template", language="ne")
+        assert ledger.gate(jobs[2].delivery) == (True, False)  # read back with wamid.B
+    db.session.expire_all()
+    first, second = (db.session.get(Delivery, job.delivery.id) for job in jobs[:2])
+    assert (first.status, first.wamid, first.sent_as, first.language) == (
+        "accepted",
+        "wamid.A",
+        "text",
+        "en",
+    )
+    assert first.accepted_at.tzinfo is not None
+    assert abs((first.accepted_at - before).total_seconds()) < 5
+    assert (second.status, second.wamid, second.sent_as) == ("accepted", "wamid.B", "template")
+
+
+def test_ledgers_one_after_another_leave_nothing_prepared_on_pooled_connections(db):
+    _, jobs = claimed_school(db)
+    for job, wamid in zip(jobs, ("wamid.1", "wamid.2", "wamid.3"), strict=True):
+        with sending.ledger() as ledger:  # each takes a connection from the pool
+            ledger.accepted(job.delivery, wamid=wamid, sent_as="text", language="en")
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            left = connection.exec_driver_sql("SELECT name FROM pg_prepared_statements")
+            assert left.all() == []
+    stored = db.session.scalars(sa.select(Delivery.wamid).order_by(Delivery.id)).all()
+    assert stored == ["wamid.1", "wamid.2", "wamid.3"]
