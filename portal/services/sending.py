@@ -103,7 +103,7 @@ class Ledger:
         """Store the wamid Meta gave; whether statuses for it are waiting to be applied."""
         params = {"delivery_id": delivery.id, "new_wamid": wamid, "now": clock.now()}
         params |= {"how": sent_as, "lang": language}
-        row = self._accept(params).first()
+        row = self._accept(params)
         if row is None:
             self.connection.execute(ACCEPT_OVERTAKEN, params)
             return True
@@ -131,11 +131,12 @@ _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 def prepared(connection: sa.Connection, name: str, statement):
-    """`statement` as a function of its parameters, on this connection. On PostgreSQL the
-    server plans it once (PREPARE) and then only runs it (EXECUTE): for a small statement
-    run for every message, planning costs the server more than running it."""
+    """`statement` as a function of its parameters giving its first row, on this connection.
+    On PostgreSQL the server plans it once (PREPARE) and then only runs it (EXECUTE) on the
+    driver's cursor: for a small statement run for every message, planning costs the
+    server more than running it, and a result object the sender more than the row."""
     if connection.dialect.name != "postgresql":
-        return lambda params: connection.execute(statement, params)
+        return lambda params: connection.execute(statement, params).first()
     compiled = statement.compile(dialect=connection.dialect)
     names = list(dict.fromkeys(_PARAMETER.findall(compiled.string)))
     body = _PARAMETER.sub(lambda m: f"${names.index(m.group(1)) + 1}", compiled.string)
@@ -149,10 +150,13 @@ def prepared(connection: sa.Connection, name: str, statement):
     }
 
     def execute(params: dict):
+        """The first row the statement returns (None if none), straight from the driver."""
         values = compiled.construct_params(params)
         for key, process in processors.items():
             values[key] = process(values[key])
-        return connection.exec_driver_sql(run, values)
+        with contextlib.closing(connection.connection.cursor()) as cursor:
+            cursor.execute(run, values)
+            return cursor.fetchone() if cursor.description else None
 
     return execute
 
@@ -224,32 +228,28 @@ def lease() -> timedelta:
 
 def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> list[int]:
     """Lease up to `limit` due pending deliveries to this worker; their ids."""
-    now = clock.now()
-    paused = sa.select(School.id).where(School.sending_paused_at.is_not(None))
+    now, d = clock.now(), _deliveries
+    paused = sa.select(_schools.c.id).where(_schools.c.sending_paused_at.is_not(None))
     candidates = (
-        sa.select(Delivery.id)
-        .where(
-            Delivery.status == "pending",
-            Delivery.next_attempt_at <= now,
-            Delivery.school_id.not_in(paused),
-        )
-        .order_by(Delivery.id)
+        sa.select(d.c.id)
+        .where(d.c.status == "pending", d.c.next_attempt_at <= now, d.c.school_id.not_in(paused))
+        .order_by(d.c.id)
         .limit(limit)
     )
     if broadcast_id is not None:
-        candidates = candidates.where(Delivery.broadcast_id == broadcast_id)
-    chosen = Delivery.id.in_(candidates.scalar_subquery())
+        candidates = candidates.where(d.c.broadcast_id == broadcast_id)
+    chosen = d.c.id.in_(candidates.scalar_subquery())
     if db.session.get_bind().dialect.name == "postgresql":
         # ARRAY(...) runs the locking subquery once. With `IN (subquery)` PostgreSQL may
         # rescan it for every row, each rescan skipping the rows this statement has just
         # locked and updated, so one claim could take far more than `limit` deliveries.
         candidates = candidates.with_for_update(skip_locked=True)
-        chosen = Delivery.id == sa.any_(sa.func.array(candidates.scalar_subquery()))
-    claimed = db.session.execute(  # a Core statement: no ORM bookkeeping for 25 ids
-        sa.update(_deliveries)
-        .where(chosen, _deliveries.c.status == "pending")
-        .values(status="sending", lease_until=now + lease(), attempts=_deliveries.c.attempts + 1)
-        .returning(_deliveries.c.id)
+        chosen = d.c.id == sa.any_(sa.func.array(candidates.scalar_subquery()))
+    claimed = db.session.execute(  # Core statements throughout: no ORM bookkeeping
+        sa.update(d)
+        .where(chosen, d.c.status == "pending")
+        .values(status="sending", lease_until=now + lease(), attempts=d.c.attempts + 1)
+        .returning(d.c.id)
     )
     return sorted(claimed.scalars())
 

@@ -47,9 +47,10 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
             db.session.commit()
             for job in jobs:
                 # The ledger commits the wamid before the next message goes; the session
-                # carries what else the send changed.
+                # carries what else the send changed, if anything.
                 outcome = sending.send(job, transport=via, ledger=ledger)
-                db.session.commit()
+                if db.session().in_transaction():
+                    db.session.commit()
                 sent += outcome == "accepted"
                 after_send(job, outcome)
     if time.monotonic() >= ends and sending.has_due_work():

@@ -46,6 +46,7 @@ class CloudClient:
         self.timeout = timeout
         self.transport = transport if transport is not None else shared_transport()
         self._timeouts = timeout.as_dict()
+        self._urls: dict[str, httpx.URL] = {}  # per business number, parsed once
 
     def send_text(
         self,
@@ -78,9 +79,14 @@ class CloudClient:
         return _wamid(self._post(phone_number_id, token, payload))
 
     def _post(self, phone_number_id: str, token: str, payload: dict) -> dict:
+        url = self._urls.get(phone_number_id)
+        if url is None:
+            url = self._urls[phone_number_id] = httpx.URL(
+                f"{self.api_url}/{phone_number_id}/messages"
+            )
         request = httpx.Request(
             "POST",
-            f"{self.api_url}/{phone_number_id}/messages",
+            url,
             json=payload,
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
             extensions={"timeout": self._timeouts},
