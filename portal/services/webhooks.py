@@ -81,10 +81,8 @@ class SchoolFinder:
 def handle(item, *, find_school: SchoolFinder) -> str:
     """Apply one item of an event; what it was (for counting)."""
     if isinstance(item, payloads.StatusUpdate):
-        event = statuses.record(school_id=find_school(item.phone_number_id), update=item)
-        if event is not None:
-            statuses.apply(event)
-        return "status" if event is not None else "duplicate"
+        taken = statuses.take(school_id=find_school(item.phone_number_id), update=item)
+        return "status" if taken else "duplicate"
     if isinstance(item, payloads.InboundMessage):
         store_inbound(item, school_id=find_school(item.phone_number_id))
         return act_once(item.wamid)

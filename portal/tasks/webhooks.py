@@ -11,12 +11,38 @@ log = logging.getLogger(__name__)
 
 @app_task()
 def process_event(event_id: int) -> dict:
-    """Apply every item of a stored event once; each item commits on its own."""
+    """Apply every item of a stored event once. All of an event's items are committed
+    together (a batch of a hundred statuses is one transaction, not a hundred); if any item
+    fails, that work is rolled back and the items are applied again one by one, each
+    committed on its own, so one bad item never blocks the others. Every item is
+    idempotent, so applying one twice changes nothing."""
     if not webhooks.claim(event_id):
         return {}
     db.session.commit()
-    seen, failures, find_school = {}, [], webhooks.SchoolFinder()
-    for index, item in enumerate(webhooks.items(event_id)):
+    items, find_school = webhooks.items(event_id), webhooks.SchoolFinder()
+    try:
+        seen = _count(webhooks.handle(item, find_school=find_school) for item in items)
+        failures = []
+        db.session.commit()
+        start_confirmed()
+    except Exception:
+        db.session.rollback()
+        outbox.discard()
+        log.warning("webhook event %s: an item failed; applying them one by one", event_id)
+        seen, failures = _one_by_one(event_id, items)
+    webhooks.finish(event_id, failures=failures)
+    db.session.commit()
+    if seen.get("message"):  # messages acted on may have queued replies
+        from portal.tasks.delivery import send_deliveries
+
+        send_deliveries(None)
+    return seen
+
+
+def _one_by_one(event_id: int, items: list) -> tuple[dict, list[str]]:
+    """Each item in a transaction of its own; a failure is recorded and the rest go on."""
+    kinds, failures, find_school = [], [], webhooks.SchoolFinder()
+    for index, item in enumerate(items):
         try:
             kind = webhooks.handle(item, find_school=find_school)
             db.session.commit()
@@ -27,13 +53,14 @@ def process_event(event_id: int) -> dict:
             log.exception("webhook event %s item %s failed", event_id, index)
             kind = "failed"
             failures.append(f"item {index}: {type(exc).__name__}: {exc}")
-        seen[kind] = seen.get(kind, 0) + 1
-    webhooks.finish(event_id, failures=failures)
-    db.session.commit()
-    if seen.get("message"):  # messages acted on may have queued replies
-        from portal.tasks.delivery import send_deliveries
+        kinds.append(kind)
+    return _count(kinds), failures
 
-        send_deliveries(None)
+
+def _count(kinds) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    for kind in kinds:
+        seen[kind] = seen.get(kind, 0) + 1
     return seen
 
 

@@ -235,3 +235,28 @@ def test_one_bad_item_does_not_block_the_others(db, client, roster, sent):
     assert post(client, status_body(roster["school"], items)).status_code == 200
     assert reload(db, sent[0]).status == "read"
     assert reload(db, sent[1]).status == "read"
+
+
+def test_an_item_that_fails_is_recorded_and_the_rest_of_the_batch_still_applies(
+    db, client, roster, sent, monkeypatch
+):
+    """The event's items go in one transaction; one raising sends them through again one by
+    one, so the others are applied and the failure is kept on the event."""
+    from portal.models import WebhookEvent
+    from portal.services import statuses
+
+    real_take = statuses.take
+
+    def take(*, school_id, update):
+        if update.wamid == sent[1].wamid:
+            raise RuntimeError("the database said no")
+        return real_take(school_id=school_id, update=update)
+
+    monkeypatch.setattr(statuses, "take", take)
+    now = clock.now().timestamp()
+    items = [status(d.wamid, "delivered", now) for d in sent[:3]]
+    assert post(client, status_body(roster["school"], items)).status_code == 200
+    assert [reload(db, d).status for d in sent[:3]] == ["delivered", "accepted", "delivered"]
+    event = db.session.scalars(sa.select(WebhookEvent).order_by(WebhookEvent.id.desc())).first()
+    assert event.status == "failed"
+    assert "item 1: RuntimeError: the database said no" in event.error
