@@ -1,6 +1,11 @@
 """Sending speed limits shared by every worker: a token bucket per business number and a
 minimum gap between two messages to the same person.
 
+A sender reserves its token: the bucket may go into debt, and the answer is how long until
+the reserved token is due. So a message costs one call to the limiter however busy the
+number is, and senders waiting for the same bucket queue in order instead of waking
+together and asking again.
+
 With REDIS_URL the state lives in Redis (atomic Lua, Redis's own clock), so every consumer
 on every machine draws from the same bucket. Embedded mode has a single consumer process,
 so an in-process bucket is exact there.
@@ -11,42 +16,32 @@ import time
 
 import redis
 
-# KEYS[1] bucket; ARGV: rate per second, burst. Returns milliseconds to wait (0 = granted).
-_TAKE_BODY = """
+PAIR_GAP_SECONDS = 6.0
+
+# KEYS[1] bucket, KEYS[2] pair; ARGV: rate per second, burst, gap in ms (0: no gap).
+# Returns {ms until the person may get another message, ms until the reserved token}:
+# when the first is not 0 nothing is reserved.
+_ADMIT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local gap = tonumber(ARGV[3])
+if gap > 0 and not redis.call('SET', KEYS[2], 1, 'NX', 'PX', gap) then
+  return {math.max(redis.call('PTTL', KEYS[2]), 1), 0}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or burst
 local ts = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+tokens = math.min(burst, tokens + (now - ts) * rate / 1000) - 1
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-else
-  wait = math.ceil((1 - tokens) * 1000 / rate)
+if tokens < 0 then
+  wait = math.ceil(-tokens * 1000 / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
+return {0, wait}
 """
-_TAKE = _TAKE_BODY + "return wait"
-
-# One round trip per message: KEYS[1] bucket, KEYS[2] pair; ARGV: rate, burst, gap in ms.
-# Returns {milliseconds until the person may get another message, milliseconds to wait
-# for a token}: the pair is reserved (and a token asked for) only when the first is 0.
-_ADMIT = (
-    """
-local gap = tonumber(ARGV[3])
-if gap > 0 and not redis.call('SET', KEYS[2], 1, 'NX', 'PX', gap) then
-  return {math.max(redis.call('PTTL', KEYS[2]), 1), 0}
-end
-"""
-    + _TAKE_BODY
-    + "return {0, wait}"
-)
-
-PAIR_GAP_SECONDS = 6.0
 
 
 class RedisLimiter:
@@ -54,17 +49,12 @@ class RedisLimiter:
 
     def __init__(self, url: str):
         self.redis = redis.Redis.from_url(url)
-        self._take = self.redis.register_script(_TAKE)
         self._admit = self.redis.register_script(_ADMIT)
 
-    def try_take(self, key: str, rate: float, burst: float) -> float:
-        """Take one token now if there is one: 0.0, else the seconds until there will be."""
-        return int(self._take(keys=[f"sandesh:bucket:{key}"], args=[rate, burst])) / 1000
-
     def admit(self, pair: str, bucket: str, rate: float, burst: float, gap: float):
-        """Reserve the next message to one person and take a token, in one round trip:
-        (seconds until the person is free, seconds until a token); the pair is reserved
-        only when the first is 0, the token taken only when both are."""
+        """Reserve the next message to one person and a token, in one round trip:
+        (seconds until the person is free, seconds until the reserved token is due);
+        nothing is reserved when the first is not 0."""
         keys = [f"sandesh:bucket:{bucket}", f"sandesh:pair:{pair}"]
         pair_ms, token_ms = self._admit(keys=keys, args=[rate, burst, int(gap * 1000)])
         return int(pair_ms) / 1000, int(token_ms) / 1000
@@ -82,18 +72,6 @@ class LocalLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._pairs: dict[str, float] = {}
 
-    def try_take(self, key: str, rate: float, burst: float) -> float:
-        with self._lock:
-            return self._try_take(key, rate, burst)
-
-    def _try_take(self, key: str, rate: float, burst: float) -> float:
-        now = time.monotonic()
-        tokens, ts = self._buckets.get(key, (burst, now))
-        tokens = min(burst, tokens + (now - ts) * rate)
-        wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
-        self._buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
-        return wait
-
     def admit(self, pair: str, bucket: str, rate: float, burst: float, gap: float):
         with self._lock:
             now = time.monotonic()
@@ -104,7 +82,10 @@ class LocalLimiter:
                 self._pairs[pair] = now + gap
                 if len(self._pairs) > 100_000:  # forget long-expired entries
                     self._pairs = {k: v for k, v in self._pairs.items() if v > now}
-            return 0.0, self._try_take(bucket, rate, burst)
+            tokens, ts = self._buckets.get(bucket, (burst, now))
+            tokens = min(burst, tokens + (now - ts) * rate) - 1
+            self._buckets[bucket] = (tokens, now)
+            return 0.0, (-tokens / rate if tokens < 0 else 0.0)
 
     def release_pair(self, key: str) -> None:
         with self._lock:
@@ -112,27 +93,15 @@ class LocalLimiter:
 
 
 def admit(limiter, *, pair: str, bucket: str, rate: float) -> float:
-    """Before one message: 0.0 once it may go now (the person's gap reserved and a token
-    taken, waiting for the token if need be), else the seconds until the person is free."""
-    burst = max(rate, 1.0)
-    pair_wait, token_wait = limiter.admit(pair, bucket, rate, burst, PAIR_GAP_SECONDS)
+    """Before one message: 0.0 once it may go now (the person's gap and a token reserved,
+    having waited for the token if it was not yet due), else the seconds until the person
+    is free (nothing reserved)."""
+    pair_wait, token_wait = limiter.admit(pair, bucket, rate, max(rate, 1.0), PAIR_GAP_SECONDS)
     if pair_wait > 0:
         return pair_wait
     if token_wait > 0:
         time.sleep(token_wait)
-        take_token(limiter, bucket, rate, burst=burst)
     return 0.0
-
-
-def take_token(limiter, key: str, rate: float, *, burst: float | None = None) -> float:
-    """Wait until the bucket gives a token; returns the seconds spent waiting."""
-    waited = 0.0
-    while True:
-        wait = limiter.try_take(key, rate, burst if burst is not None else max(rate, 1.0))
-        if wait <= 0:
-            return waited
-        time.sleep(wait)
-        waited += wait
 
 
 _limiters: dict[str | None, object] = {}

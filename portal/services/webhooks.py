@@ -36,28 +36,25 @@ def lease() -> timedelta:
     return timedelta(seconds=current_app.config["WEBHOOK_LEASE_SECONDS"])
 
 
-def claim(event_id: int) -> bool:
-    """Take an event for processing (pending, or held by a worker whose lease ran out)."""
+def claim(event_id: int) -> list | None:
+    """Take an event for processing (pending, or held by a worker whose lease ran out): its
+    items, read from its raw bytes, or None when it is done or held. The claimed row stays
+    locked until the caller commits, so a second worker waits and then finds it done."""
     now = clock.now()
-    result = db.session.execute(
-        sa.update(WebhookEvent)
+    _events = WebhookEvent.__table__
+    body = db.session.execute(
+        sa.update(_events)
         .where(
-            WebhookEvent.id == event_id,
+            _events.c.id == event_id,
             sa.or_(
-                WebhookEvent.status == "pending",
-                sa.and_(WebhookEvent.status == "processing", WebhookEvent.lease_until < now),
+                _events.c.status == "pending",
+                sa.and_(_events.c.status == "processing", _events.c.lease_until < now),
             ),
         )
-        .values(status="processing", lease_until=now + lease(), attempts=WebhookEvent.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def items(event_id: int) -> list:
-    """The items of a stored event, read from its raw bytes."""
-    body = db.session.scalar(sa.select(WebhookEvent.body).where(WebhookEvent.id == event_id))
-    return list(payloads.parse(body or b""))
+        .values(status="processing", lease_until=now + lease(), attempts=_events.c.attempts + 1)
+        .returning(_events.c.body)
+    ).scalar()
+    return None if body is None else list(payloads.parse(body))
 
 
 class SchoolFinder:

@@ -11,27 +11,30 @@ log = logging.getLogger(__name__)
 
 @app_task()
 def process_event(event_id: int) -> dict:
-    """Apply every item of a stored event once. All of an event's items are committed
-    together (a batch of a hundred statuses is one transaction, not a hundred); if any item
-    fails, that work is rolled back and the items are applied again one by one, each
+    """Apply every item of a stored event once. The claim, every item and the event's end
+    are one transaction (a batch of a hundred statuses is one commit, not a hundred); if
+    any item fails, that is rolled back and the items are applied again one by one, each
     committed on its own, so one bad item never blocks the others. Every item is
     idempotent, so applying one twice changes nothing."""
-    if not webhooks.claim(event_id):
+    items = webhooks.claim(event_id)
+    if items is None:
         return {}
-    db.session.commit()
-    items, find_school = webhooks.items(event_id), webhooks.SchoolFinder()
+    find_school = webhooks.SchoolFinder()
     try:
         seen = _count(webhooks.handle(item, find_school=find_school) for item in items)
-        failures = []
+        webhooks.finish(event_id, failures=[])
         db.session.commit()
         start_confirmed()
     except Exception:
         db.session.rollback()
         outbox.discard()
         log.warning("webhook event %s: an item failed; applying them one by one", event_id)
+        if webhooks.claim(event_id) is None:
+            return {}
+        db.session.commit()  # held, with a lease, while its items go one by one
         seen, failures = _one_by_one(event_id, items)
-    webhooks.finish(event_id, failures=failures)
-    db.session.commit()
+        webhooks.finish(event_id, failures=failures)
+        db.session.commit()
     if seen.get("message"):  # messages acted on may have queued replies
         from portal.tasks.delivery import send_deliveries
 

@@ -68,6 +68,16 @@ def test_the_bucket_gives_its_burst_then_asks_to_wait(make):
 
 
 @pytest.mark.parametrize("make", LIMITERS)
+def test_senders_waiting_for_tokens_queue_one_behind_another(make):
+    """Each call reserves a token: the waits grow by one token's time, so senders asking
+    at once go one after another instead of all asking again when one token comes."""
+    limiter, (number, _) = make(), keys()
+    waits = [limiter.admit(f"{number}:{i}", number, 10, 1, 6.0)[1] for i in range(4)]
+    assert waits[0] == 0.0
+    assert [round(w, 1) for w in waits[1:]] == [0.1, 0.2, 0.3]
+
+
+@pytest.mark.parametrize("make", LIMITERS)
 def test_a_person_still_in_their_gap_takes_no_token(make):
     limiter, (number, pair) = make(), keys()
     limiter.admit(pair, number, 2, 2, 6.0)
