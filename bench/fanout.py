@@ -271,8 +271,10 @@ def _send(name, *, guardians, fake, meter, workers) -> dict:
 
 
 def senders(extra: int) -> int:
-    """Sender tasks per broadcast: one per consumer thread (4 per consumer by default)."""
-    return int(os.environ.get("SEND_CONCURRENCY", 4 * (1 + extra)))
+    """Sender tasks per broadcast: half the consumers' threads (4 each by default), as a
+    deployment keeps them, so stored webhook events always have threads too."""
+    threads = int(os.environ.get("WORKER_THREADS", 4)) * (1 + extra)
+    return int(os.environ.get("SEND_CONCURRENCY", max(1, threads // 2)))
 
 
 def _task_seconds(process: Process, task: str) -> float | None:

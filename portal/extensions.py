@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from huey import RedisHuey, SqliteHuey
+from huey import PriorityRedisHuey, SqliteHuey
 from sqlalchemy import MetaData
 
 from portal.config import INSTANCE_PATH
@@ -31,11 +31,12 @@ compress = Compress()
 
 
 def make_huey():
-    """RedisHuey when REDIS_URL is set, else SqliteHuey under instance/ (the embedded mode)."""
+    """The task queue, highest priority first: in Redis (a sorted set) when REDIS_URL is
+    set, else SqliteHuey under instance/ (the embedded mode)."""
     redis_url = os.environ.get("REDIS_URL", "").strip()
     immediate = os.environ.get("SANDESH_ENV", "").strip().lower() == "testing"
     if redis_url:
-        return RedisHuey("sandesh", url=redis_url, immediate=immediate)
+        return PriorityRedisHuey("sandesh", url=redis_url, immediate=immediate)
     INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("sandesh", filename=str(INSTANCE_PATH / "huey.db"), immediate=immediate)
 

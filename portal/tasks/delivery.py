@@ -15,9 +15,15 @@ from portal.tasks.schedule import nepal_crontab
 
 log = logging.getLogger(__name__)
 RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
+# Queued tasks run highest priority first. Starting and sending a broadcast go before
+# applying stored webhook events, whose statuses can wait a moment (they are stored): a
+# sender handing over after its time slice is not queued behind thousands of them. The
+# deployment keeps SEND_CONCURRENCY below its consumer threads, so events still have threads.
+SENDING_PRIORITY = 20
+SCHEDULE_PRIORITY = 10
 
 
-@app_task()
+@app_task(priority=SENDING_PRIORITY)
 def start_broadcast(broadcast_id: int) -> bool:
     """Claim a due broadcast (only one caller wins), fan it out and wake the senders."""
     if not broadcasts.claim(broadcast_id):
@@ -34,7 +40,7 @@ def wake_senders(broadcast_id: int | None = None) -> None:
         send_deliveries(broadcast_id)
 
 
-@app_task()
+@app_task(priority=SENDING_PRIORITY)
 def send_deliveries(broadcast_id: int | None = None) -> int:
     """Claim and send batches until nothing is due, for at most one time slice (so a
     graceful shutdown never waits long); what is left is handed to a fresh task."""
@@ -98,7 +104,7 @@ def finish_broadcasts(broadcast_id: int | None) -> None:
     db.session.commit()
 
 
-@app_task(periodic=nepal_crontab(minute="*"))
+@app_task(periodic=nepal_crontab(minute="*"), priority=SCHEDULE_PRIORITY)
 def dispatch_due() -> int:
     """Every minute: start every broadcast whose time has come (the eta may have been lost)."""
     started = 0
@@ -107,7 +113,7 @@ def dispatch_due() -> int:
     return started
 
 
-@app_task(periodic=nepal_crontab(minute="*"), lock="sandesh-sweeper")
+@app_task(periodic=nepal_crontab(minute="*"), lock="sandesh-sweeper", priority=SCHEDULE_PRIORITY)
 def sweep() -> dict:
     """Every minute, once per deployment: take up what no worker holds. Stored webhook events
     come first, so a status that shows Meta took a message is applied before that message's
