@@ -271,15 +271,16 @@ def _send(name, *, guardians, fake, meter, workers) -> dict:
 
 
 def senders(extra: int) -> int:
-    """Sender tasks per broadcast: half the consumers' threads (4 each by default), as a
-    deployment keeps them, so stored webhook events always have threads too."""
-    threads = int(os.environ.get("WORKER_THREADS", 4)) * (1 + extra)
-    return int(os.environ.get("SEND_CONCURRENCY", max(1, threads // 2)))
+    """Sender tasks per broadcast: every consumer thread (4 each by default) but one per
+    consumer, kept for stored webhook events and the schedule, as a deployment keeps them."""
+    consumers = 1 + extra
+    threads = int(os.environ.get("WORKER_THREADS", 4)) * consumers
+    return int(os.environ.get("SEND_CONCURRENCY", max(1, threads - consumers)))
 
 
 def _task_seconds(process: Process, task: str) -> float | None:
     """How long a task took, from the consumer's log ("... executed in 1.234s")."""
-    found = re.findall(rf"{task}: \S+ executed in ([0-9.]+)s", process.output())
+    found = re.findall(rf"{task}: \S+(?: p=\S+)? executed in ([0-9.]+)s", process.output())
     return float(found[0]) if found else None
 
 

@@ -18,15 +18,23 @@ def queue(monkeypatch, tmp_path):
     huey.flush()
 
 
-def test_sending_goes_before_stored_webhook_events_waiting_longer(queue):
+def test_webhook_events_and_starts_go_before_senders_that_waited_longer(queue):
+    """A teacher's YES or a new broadcast does not wait behind senders handing over."""
     assert queue.storage.priority  # a priority queue on either stack
-    for event_id in (1, 2, 3):
+    put(queue, send_deliveries.s(7))  # senders handing over after their time slices
+    put(queue, send_deliveries.s(8))
+    for event_id in (1, 2):
         put(queue, process_event.s(event_id))
-    put(queue, send_deliveries.s(7))  # a sender handing over after its time slice
-    put(queue, start_broadcast.s(8))
-    first, second = next_task(queue), next_task(queue)
-    assert {first.name, second.name} == {"send_deliveries", "start_broadcast"}
-    assert [next_task(queue).args for _ in range(3)] == [(1,), (2,), (3,)]  # then in order
+    put(queue, start_broadcast.s(9))
+    put(queue, process_event.s(3))
+    urgent = [next_task(queue) for _ in range(4)]
+    assert [(task.name, task.args) for task in urgent] == [
+        ("process_event", (1,)),
+        ("process_event", (2,)),
+        ("start_broadcast", (9,)),
+        ("process_event", (3,)),
+    ]  # in the order they came
+    assert [next_task(queue).args for _ in range(2)] == [(7,), (8,)]
     assert queue.storage.dequeue() is None
 
 
@@ -40,7 +48,8 @@ def next_task(queue):
     return extensions.huey.deserialize_task(queue.storage.dequeue())
 
 
-def test_the_schedule_goes_between_sending_and_webhook_events():
-    unset = process_event.s(1).priority or 0  # Huey queues no priority as 0
-    assert send_deliveries.s().priority > sweep.s().priority > unset
+def test_the_schedule_goes_between_webhook_events_and_senders():
+    unset = send_deliveries.s().priority or 0  # Huey queues no priority as 0
+    assert process_event.s(1).priority > sweep.s().priority > unset
     assert dispatch_due.s().priority == sweep.s().priority
+    assert start_broadcast.s(1).priority == process_event.s(1).priority

@@ -7,6 +7,13 @@ from portal.extensions import huey
 
 _app = None
 
+# Queued tasks run highest priority first. Stored webhook events (a teacher's YES, statuses)
+# and starting a broadcast are short and someone waits for them: they go first, then the
+# schedule, then senders, whose pace the rate limit sets anyway. A deployment keeps
+# SEND_CONCURRENCY below its consumer threads, so some threads are always free for events.
+URGENT_PRIORITY = 20
+SCHEDULE_PRIORITY = 10
+
 
 def app_task(*, periodic=None, lock: str | None = None, **task_kwargs):
     """A Huey task (periodic when given a schedule) that runs inside an app context, and
@@ -42,4 +49,4 @@ def flask_app():
     return _app
 
 
-__all__ = ["app_task", "flask_app", "huey"]
+__all__ = ["SCHEDULE_PRIORITY", "URGENT_PRIORITY", "app_task", "flask_app", "huey"]

@@ -10,20 +10,14 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.services import broadcasts, clock, sending, transport, webhooks
-from portal.tasks import app_task
+from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
 from portal.tasks.schedule import nepal_crontab
 
 log = logging.getLogger(__name__)
 RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
-# Queued tasks run highest priority first. Starting and sending a broadcast go before
-# applying stored webhook events, whose statuses can wait a moment (they are stored): a
-# sender handing over after its time slice is not queued behind thousands of them. The
-# deployment keeps SEND_CONCURRENCY below its consumer threads, so events still have threads.
-SENDING_PRIORITY = 20
-SCHEDULE_PRIORITY = 10
 
 
-@app_task(priority=SENDING_PRIORITY)
+@app_task(priority=URGENT_PRIORITY)
 def start_broadcast(broadcast_id: int) -> bool:
     """Claim a due broadcast (only one caller wins), fan it out and wake the senders."""
     if not broadcasts.claim(broadcast_id):
@@ -40,7 +34,7 @@ def wake_senders(broadcast_id: int | None = None) -> None:
         send_deliveries(broadcast_id)
 
 
-@app_task(priority=SENDING_PRIORITY)
+@app_task()
 def send_deliveries(broadcast_id: int | None = None) -> int:
     """Claim and send batches until nothing is due, for at most one time slice (so a
     graceful shutdown never waits long); what is left is handed to a fresh task."""

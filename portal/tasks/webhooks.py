@@ -4,12 +4,12 @@ import logging
 
 from portal.extensions import db
 from portal.services import outbox, webhooks
-from portal.tasks import app_task
+from portal.tasks import URGENT_PRIORITY, app_task
 
 log = logging.getLogger(__name__)
 
 
-@app_task()
+@app_task(priority=URGENT_PRIORITY)
 def process_event(event_id: int) -> dict:
     """Apply every item of a stored event once. The claim, every item and the event's end
     are one transaction (a batch of a hundred statuses is one commit, not a hundred); if
