@@ -49,6 +49,14 @@ def database_url(env=os.environ) -> str:
     return url
 
 
+def engine_options(env=os.environ) -> dict:
+    """Connection pool settings. A consumer thread that sends holds two connections (its
+    session's and its ledger's), a web thread one: the pool keeps that many for the
+    process's threads (WORKER_THREADS and WEB_THREADS, as the Procfile passes them)."""
+    threads = max(int(env.get("WORKER_THREADS") or 4), int(env.get("WEB_THREADS") or 4))
+    return {"pool_recycle": 1800, "pool_size": 2 * threads + 1, "max_overflow": 10}
+
+
 def load(env=os.environ) -> dict:
     """Every setting the app reads, as a mapping for `app.config`."""
     mode = environment(env)
@@ -73,7 +81,7 @@ def load(env=os.environ) -> dict:
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEY": encryption_key,
         "SQLALCHEMY_DATABASE_URI": database_url(env),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(env),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip().lower() or "sandbox",
         "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),

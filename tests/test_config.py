@@ -97,6 +97,22 @@ def test_postgres_urls_as_hosts_write_them_are_accepted(instance):
     assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg2")
 
 
+def test_the_pool_holds_two_connections_for_every_consumer_thread(instance):
+    """Senders hold their session's connection and their ledger's at once: a pool smaller
+    than that makes a busy consumer time out waiting for connections."""
+    url = "postgresql://u:p@db.example:5432/sandesh"
+    options = load({"DATABASE_URL": url, "WORKER_THREADS": "16"})["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] >= 2 * 16
+    engine = sa.create_engine(url, **options)
+    assert engine.pool.size() == options["pool_size"]
+    assert load({"DATABASE_URL": url})["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] >= 2 * 4
+    embedded = load({"WORKER_THREADS": "16"})
+    engine = sa.create_engine(
+        embedded["SQLALCHEMY_DATABASE_URI"], **embedded["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
+    assert engine.pool.size() >= 2 * 16
+
+
 def test_cookies_are_secure_only_in_production(instance):
     production, development = load(PRODUCTION), load({})
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):

@@ -11,6 +11,19 @@ from tests.faults.conftest import by_status, duplicates, make_broadcast, settled
 pytestmark = pytest.mark.faults
 
 
+def next_attempts(db, broadcast_id: int) -> dict:
+    """When the waiting deliveries are next due, and how many tries they have had."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.min(Delivery.next_attempt_at),
+            sa.func.max(Delivery.next_attempt_at),
+            sa.func.max(Delivery.attempts),
+            sa.func.max(Delivery.lease_until),
+        ).where(Delivery.broadcast_id == broadcast_id, Delivery.status.in_(("pending", "sending")))
+    ).one()
+    return dict(zip(("first due", "last due", "most attempts", "last lease"), row, strict=True))
+
+
 def test_temporary_errors_and_timeouts_end_with_everyone_sent_once(
     db, stack, fake, big_school, everyone
 ):
@@ -28,7 +41,12 @@ def test_temporary_errors_and_timeouts_end_with_everyone_sent_once(
     broadcast = make_broadcast(db, big_school)
     enqueue_start(broadcast)
 
-    wait_until(lambda: settled(db, broadcast.id), timeout=150, what="every delivery settled")
+    wait_until(
+        lambda: settled(db, broadcast.id),
+        timeout=150,
+        what="every delivery settled",
+        show=lambda: (by_status(db, broadcast.id), next_attempts(db, broadcast.id), fake.stats()),
+    )
     counts, stats = fake.counts(), fake.stats()
     print(f"fake: {stats}")
     assert set(counts) == everyone
