@@ -1,10 +1,10 @@
 """Sending speed limits shared by every worker: a token bucket per business number and a
 minimum gap between two messages to the same person.
 
-A sender reserves its token: the bucket may go into debt, and the answer is how long until
-the reserved token is due. So a message costs one call to the limiter however busy the
-number is, and senders waiting for the same bucket queue in order instead of waking
-together and asking again.
+A sender reserves the tokens of a whole batch at once: the bucket may go into debt, and the
+answer is when each reserved token is due. So a batch costs one call to the limiter however
+busy the number is, and senders waiting for the same bucket queue in order instead of
+waking together and asking again.
 
 With REDIS_URL the state lives in Redis (atomic Lua, Redis's own clock), so every consumer
 on every machine draws from the same bucket. Embedded mode has a single consumer process,
@@ -18,29 +18,45 @@ import redis
 
 PAIR_GAP_SECONDS = 6.0
 
-# KEYS[1] bucket, KEYS[2] pair; ARGV: rate per second, burst, gap in ms (0: no gap).
-# Returns {ms until the person may get another message, ms until the reserved token}:
-# when the first is not 0 nothing is reserved.
+# KEYS[1] bucket, KEYS[2..n] one pair per message; ARGV: rate per second, burst, gap in ms
+# (0: no gap). For each message, in order, {ms until the person may get another message,
+# ms until its reserved token is due}: a message whose person is busy reserves nothing.
+# A person's gap runs from when their message's token is due, not from when it was asked.
 _ADMIT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local gap = tonumber(ARGV[3])
-if gap > 0 and not redis.call('SET', KEYS[2], 1, 'NX', 'PX', gap) then
-  return {math.max(redis.call('PTTL', KEYS[2]), 1), 0}
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or burst
 local ts = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + (now - ts) * rate / 1000) - 1
-local wait = 0
-if tokens < 0 then
-  wait = math.ceil(-tokens * 1000 / rate)
+tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+local answers = {}
+for i = 2, #KEYS do
+  local busy = 0
+  if gap > 0 then
+    busy = math.max(redis.call('PTTL', KEYS[i]), 0)
+  end
+  if busy > 0 then
+    answers[#answers + 1] = busy
+    answers[#answers + 1] = 0
+  else
+    tokens = tokens - 1
+    local wait = 0
+    if tokens < 0 then
+      wait = math.ceil(-tokens * 1000 / rate)
+    end
+    if gap > 0 then
+      redis.call('SET', KEYS[i], 1, 'PX', gap + wait)
+    end
+    answers[#answers + 1] = 0
+    answers[#answers + 1] = wait
+  end
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
-return {0, wait}
+return answers
 """
 
 
@@ -51,13 +67,14 @@ class RedisLimiter:
         self.redis = redis.Redis.from_url(url)
         self._admit = self.redis.register_script(_ADMIT)
 
-    def admit(self, pair: str, bucket: str, rate: float, burst: float, gap: float):
-        """Reserve the next message to one person and a token, in one round trip:
-        (seconds until the person is free, seconds until the reserved token is due);
-        nothing is reserved when the first is not 0."""
-        keys = [f"sandesh:bucket:{bucket}", f"sandesh:pair:{pair}"]
-        pair_ms, token_ms = self._admit(keys=keys, args=[rate, burst, int(gap * 1000)])
-        return int(pair_ms) / 1000, int(token_ms) / 1000
+    def admit(self, pairs: list[str], bucket: str, rate: float, burst: float, gap: float):
+        """Reserve, in one round trip, each message's person and a token for it: per
+        message (seconds until the person is free, seconds until its token is due);
+        nothing is reserved for a message whose first figure is not 0."""
+        keys = [f"sandesh:bucket:{bucket}", *(f"sandesh:pair:{pair}" for pair in pairs)]
+        answers = self._admit(keys=keys, args=[rate, burst, int(gap * 1000)])
+        pairs_ms, tokens_ms = answers[::2], answers[1::2]
+        return [(int(p) / 1000, int(t) / 1000) for p, t in zip(pairs_ms, tokens_ms, strict=True)]
 
     def release_pair(self, key: str) -> None:
         """Give back a reservation whose message never reached the person."""
@@ -72,36 +89,36 @@ class LocalLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._pairs: dict[str, float] = {}
 
-    def admit(self, pair: str, bucket: str, rate: float, burst: float, gap: float):
+    def admit(self, pairs: list[str], bucket: str, rate: float, burst: float, gap: float):
         with self._lock:
             now = time.monotonic()
-            if gap > 0:
-                free_at = self._pairs.get(pair, 0.0)
-                if free_at > now:
-                    return free_at - now, 0.0
-                self._pairs[pair] = now + gap
-                if len(self._pairs) > 100_000:  # forget long-expired entries
-                    self._pairs = {k: v for k, v in self._pairs.items() if v > now}
             tokens, ts = self._buckets.get(bucket, (burst, now))
-            tokens = min(burst, tokens + (now - ts) * rate) - 1
+            tokens = min(burst, tokens + (now - ts) * rate)
+            answers = []
+            for pair in pairs:
+                busy = max(self._pairs.get(pair, now) - now, 0.0) if gap > 0 else 0.0
+                if busy > 0:
+                    answers.append((busy, 0.0))
+                    continue
+                tokens -= 1
+                wait = -tokens / rate if tokens < 0 else 0.0
+                if gap > 0:
+                    self._pairs[pair] = now + wait + gap
+                answers.append((0.0, wait))
             self._buckets[bucket] = (tokens, now)
-            return 0.0, (-tokens / rate if tokens < 0 else 0.0)
+            if len(self._pairs) > 100_000:  # forget long-expired entries
+                self._pairs = {k: v for k, v in self._pairs.items() if v > now}
+            return answers
 
     def release_pair(self, key: str) -> None:
         with self._lock:
             self._pairs.pop(key, None)
 
 
-def admit(limiter, *, pair: str, bucket: str, rate: float) -> float:
-    """Before one message: 0.0 once it may go now (the person's gap and a token reserved,
-    having waited for the token if it was not yet due), else the seconds until the person
-    is free (nothing reserved)."""
-    pair_wait, token_wait = limiter.admit(pair, bucket, rate, max(rate, 1.0), PAIR_GAP_SECONDS)
-    if pair_wait > 0:
-        return pair_wait
-    if token_wait > 0:
-        time.sleep(token_wait)
-    return 0.0
+def admit(limiter, *, pairs: list[str], bucket: str, rate: float) -> list[tuple[float, float]]:
+    """Before a batch of messages from one number: per message (seconds until its person
+    is free, nothing reserved; or 0 and the seconds until its reserved token is due)."""
+    return limiter.admit(pairs, bucket, rate, max(rate, 1.0), PAIR_GAP_SECONDS)
 
 
 _limiters: dict[str | None, object] = {}

@@ -8,6 +8,7 @@ webhook, the sweeper and a worker can race without undoing each other's work.
 
 import contextlib
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -192,6 +193,10 @@ class Job:
     broadcast: Broadcast | None
     school: School
     children: list[messages.Child]
+    # From the limiter (see `admit`): seconds until the person is free (0: reserved), and
+    # when the message's token is due (time.monotonic()).
+    person_busy: float = 0.0
+    due: float = 0.0
 
 
 # What a sender reads of each claimed delivery and its guardian, as plain rows.
@@ -294,28 +299,54 @@ def _kept(model, object_id: int | None):
     return kept[model, object_id]
 
 
+def admit(jobs: list[Job]) -> None:
+    """Reserve each job's person and a token from its number's bucket: one call to the
+    limiter per number in the batch (normally one), not one per message."""
+    limiter = ratelimit.get_limiter(current_app.config["REDIS_URL"])
+    rate, asked = current_app.config["WHATSAPP_RATE_MPS"], time.monotonic()
+    by_number: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_number.setdefault(sender_number(job.school), []).append(job)
+    for number, group in by_number.items():
+        pairs = [_pair(job) for job in group]
+        answers = ratelimit.admit(limiter, pairs=pairs, bucket=number, rate=rate)
+        for job, (busy, wait) in zip(group, answers, strict=True):
+            job.person_busy, job.due = busy, asked + wait
+
+
 def send(job: Job, *, transport, ledger: Ledger) -> str:
-    """Send one claimed delivery; what happened: accepted, deferred, failed or cancelled."""
-    delivery, school = job.delivery, job.school
+    """Send one claimed and admitted delivery when its token is due; what happened:
+    accepted, deferred, failed or cancelled."""
+    delivery = job.delivery
+    if job.person_busy > 0:
+        return _defer(delivery, job.person_busy, counts_as_attempt=False)
+    if (wait := job.due - time.monotonic()) > 0:
+        time.sleep(wait)
     cancelled, paused = ledger.gate(delivery)
-    if cancelled:
-        return _finish(delivery, status="cancelled")
-    if paused:
+    if cancelled or paused:
+        _release(job)
+        if cancelled:
+            return _finish(delivery, status="cancelled")
         return _defer(delivery, 60, counts_as_attempt=False)
-    number, to = sender_number(school), recipient(job.guardian, delivery.to_phone)
-    limiter, pair = ratelimit.get_limiter(current_app.config["REDIS_URL"]), f"{number}:{to}"
-    rate = current_app.config["WHATSAPP_RATE_MPS"]
-    wait = ratelimit.admit(limiter, pair=pair, bucket=number, rate=rate)
-    if wait > 0:
-        return _defer(delivery, wait, counts_as_attempt=False)
+    number, to = sender_number(job.school), recipient(job.guardian, delivery.to_phone)
     try:
         wamid, sent_as, language = _send_message(job, transport, number, to)
     except (GraphError, TransportError) as exc:
-        limiter.release_pair(pair)  # nothing reached the parent
+        _release(job)  # nothing reached the parent
         return _handle_error(job, exc)
     if ledger.accepted(delivery, wamid=wamid, sent_as=sent_as, language=language):
         statuses.apply_pending(wamid)
     return "accepted"
+
+
+def _pair(job: Job) -> str:
+    """The limiter's name for messages from this number to this person."""
+    return f"{sender_number(job.school)}:{recipient(job.guardian, job.delivery.to_phone)}"
+
+
+def _release(job: Job) -> None:
+    """Free the person's gap for a message that did not reach them."""
+    ratelimit.get_limiter(current_app.config["REDIS_URL"]).release_pair(_pair(job))
 
 
 def sender_number(school: School) -> str:

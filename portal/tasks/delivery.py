@@ -45,6 +45,7 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
             db.session.commit()
             jobs = sending.load_jobs(ids)
             db.session.commit()
+            sending.admit(jobs)
             for job in jobs:
                 # The ledger commits the wamid before the next message goes; the session
                 # carries what else the send changed, if anything.
