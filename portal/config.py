@@ -123,8 +123,9 @@ def load(env=os.environ) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "PAGE_SIZE": 25,
-        # Sender tasks enqueued per broadcast (each claims its own batches).
-        "SEND_CONCURRENCY": int(env.get("SEND_CONCURRENCY", "4")),
+        # Sender tasks enqueued per broadcast (each claims its own batches). Below the
+        # deployment's consumer threads (4 per consumer), so webhook events find a thread.
+        "SEND_CONCURRENCY": int(env.get("SEND_CONCURRENCY", "3")),
         # A sender task works this long, then hands over to a fresh one (graceful shutdown).
         "SEND_SLICE_SECONDS": float(env.get("SEND_SLICE_SECONDS", "20")),
         # A delivery whose worker died is sent again only after its lease and this grace
