@@ -473,7 +473,8 @@ def test_the_list_is_newest_first_with_counts_in_a_fixed_number_of_queries(
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(few) == len(many) == 1  # the counts of a whole page in one query
-    assert page.index("Grade 6") < page.index("5A")
+    rows = page[page.index("<tbody>") :]  # not the head, whose CSRF token may hold "5A"
+    assert rows.index("Grade 6") < rows.index("5A")
     assert "Event" in page and "Scheduled" in page and "Completed" in page
     assert "2 sent" in page and "of 2" in page
     assert f'href="/broadcasts/{first.id}"' in page
