@@ -9,8 +9,9 @@ from portal.services import broadcasts, sending
 from tests.faults.seed import seed_school
 
 
-def test_a_claim_takes_one_batch_however_many_are_due(db):
-    school = seed_school(guardians=300, phone_number_id="106540352242922")
+def fanned_out(db, guardians: int):
+    """A notice to every guardian of a new school, started: its deliveries are due."""
+    school = seed_school(guardians=guardians, phone_number_id="106540352242922")
     school.quiet_start = school.quiet_end = datetime.time(0, 0)
     broadcast = broadcasts.create_broadcast(
         school=school,
@@ -23,7 +24,11 @@ def test_a_claim_takes_one_batch_however_many_are_due(db):
     broadcasts.claim(broadcast.id)
     broadcasts.fan_out(broadcast)
     db.session.commit()
+    return broadcast
 
+
+def test_a_claim_takes_one_batch_however_many_are_due(db):
+    fanned_out(db, guardians=300)
     first = sending.claim_batch(limit=10)
     second = sending.claim_batch(limit=10)
     db.session.commit()
@@ -36,17 +41,7 @@ def test_a_claim_takes_one_batch_however_many_are_due(db):
 
 def claimed_school(db, guardians: int = 3):
     """A school whose notice to everyone has been fanned out and claimed by one sender."""
-    school = seed_school(guardians=guardians, phone_number_id="106540352242922")
-    broadcast = broadcasts.create_broadcast(
-        school=school,
-        kind="notice",
-        targets_given=["ALL"],
-        body_en="Closed tomorrow.",
-        body_ne=None,
-        source="portal",
-    )
-    broadcasts.claim(broadcast.id)
-    broadcasts.fan_out(broadcast)
+    broadcast = fanned_out(db, guardians)
     ids = sending.claim_batch()
     db.session.commit()
     return broadcast, sending.load_jobs(ids)
