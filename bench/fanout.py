@@ -1,13 +1,14 @@
 """Broadcast fan-out and sending speed on the production stack: PostgreSQL + Redis, the
 Procfile's web, worker and worker_extra processes, the fake Graph API in its own process.
 
-    .venv/bin/python -m bench.fanout [--scenarios paced,unthrottled,...] [--extra 1]
+    .venv/bin/python -m bench.fanout [--scenarios paced,unthrottled,...] [--extra 1] [--rounds 3]
 
 Scenarios (2,000 guardians unless said):
 - `paced`: the default 80 msg/s, the fake enforcing the same limit (130429 above it);
   beside the physical minimum 2,000/80 = 25 s.
 - `unthrottled`: the limit lifted: deliveries per second beside a bare httpx client's POST
-  rate against the same fake, measured in the same run.
+  rate against the same fake, measured just before and just after each of `--rounds` runs
+  (this machine's speed drifts from minute to minute); the median ratio is printed.
 - `...+statuses`: the same while the fake posts each message's signed sent, delivered and
   read statuses back to the web process (batched, as Meta does under load), which the same
   consumers then process.
@@ -16,7 +17,9 @@ Scenarios (2,000 guardians unless said):
 
 Each scenario gets a fresh database (`sandesh_bench`, dropped at the end), an empty Redis
 database (8 unless BENCH_REDIS_URL says otherwise) and fresh processes. Times run from
-enqueueing the broadcast's start to the moment the fake accepted the last message.
+enqueueing the broadcast's start to the moment the fake accepted the last message. Each
+run also prints the CPU time per message of the consumers, web, the fake, PostgreSQL and
+Redis, read from /proc.
 """
 
 import argparse
