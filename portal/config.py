@@ -82,6 +82,10 @@ def load(env=os.environ) -> dict:
         "ENCRYPTION_KEY": encryption_key,
         "SQLALCHEMY_DATABASE_URI": database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(env),
+        # Senders have PostgreSQL plan their per-message statement once (PREPARE); a pooler
+        # in transaction mode (PgBouncer) cannot keep that for a connection: set 0 there.
+        "DATABASE_PREPARED_STATEMENTS": env.get("DATABASE_PREPARED_STATEMENTS", "1").strip()
+        not in ("0", "false", "no", "off"),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip().lower() or "sandbox",
         "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),

@@ -136,7 +136,8 @@ def prepared(connection: sa.Connection, name: str, statement):
     On PostgreSQL the server plans it once (PREPARE) and then only runs it (EXECUTE) on the
     driver's cursor: for a small statement run for every message, planning costs the
     server more than running it, and a result object the sender more than the row."""
-    if connection.dialect.name != "postgresql":
+    planned_once = current_app.config["DATABASE_PREPARED_STATEMENTS"]
+    if connection.dialect.name != "postgresql" or not planned_once:
         return lambda params: connection.execute(statement, params).first()
     compiled = statement.compile(dialect=connection.dialect)
     names = list(dict.fromkeys(_PARAMETER.findall(compiled.string)))

@@ -71,12 +71,31 @@ def test_the_ledger_stores_each_wamid_with_its_time_and_tells_what_stops_the_nex
     assert (second.status, second.wamid, second.sent_as) == ("accepted", "wamid.B", "template")
 
 
+def test_without_prepared_statements_the_ledger_stores_the_same(db, app, monkeypatch):
+    """Behind a pooler in transaction mode nothing may stay prepared on a connection."""
+    monkeypatch.setitem(app.config, "DATABASE_PREPARED_STATEMENTS", False)
+    _, jobs = claimed_school(db)
+    with sending.ledger() as ledger:
+        ledger.accepted(jobs[0].delivery, wamid="wamid.plain", sent_as="text", language="en")
+        if db.engine.dialect.name == "postgresql":
+            prepared = ledger.connection.exec_driver_sql("SELECT name FROM pg_prepared_statements")
+            assert prepared.all() == []
+    stored = db.session.get(Delivery, jobs[0].delivery.id)
+    assert (stored.status, stored.wamid) == ("accepted", "wamid.plain")
+
+
 def test_ledgers_one_after_another_leave_nothing_prepared_on_pooled_connections(db):
     _, jobs = claimed_school(db)
+    postgres = db.engine.dialect.name == "postgresql"
     for job, wamid in zip(jobs, ("wamid.1", "wamid.2", "wamid.3"), strict=True):
         with sending.ledger() as ledger:  # each takes a connection from the pool
             ledger.accepted(job.delivery, wamid=wamid, sent_as="text", language="en")
-    if db.engine.dialect.name == "postgresql":
+            if postgres:  # planned once for this sender, while it sends
+                names = ledger.connection.exec_driver_sql(
+                    "SELECT name FROM pg_prepared_statements"
+                ).scalars()
+                assert list(names) == ["sandesh_accept"]
+    if postgres:
         with db.engine.connect() as connection:
             left = connection.exec_driver_sql("SELECT name FROM pg_prepared_statements")
             assert left.all() == []
