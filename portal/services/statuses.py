@@ -2,7 +2,6 @@
 (accepted → sent → delivered → read, or failed), whatever order and however often it comes."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import PROGRESS, Delivery, StatusEvent
@@ -54,7 +53,7 @@ MARK_APPLIED = (
     .where(_events.c.id == sa.bindparam("event_id"))
     .values(delivery_id=sa.bindparam("delivery_id"), applied_at=sa.bindparam("now"))
 )
-_RECORDED = [
+_RECORDED = (
     "school_id",
     "wamid",
     "status",
@@ -65,23 +64,21 @@ _RECORDED = [
     "delivery_id",
     "applied_at",
     "created_at",
-]
-_record_statements: dict[str, sa.Insert] = {}
-
-
-def _record_statement() -> sa.Insert:
-    """INSERT … ON CONFLICT (wamid, status) DO NOTHING RETURNING id, for this database."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _record_statements:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = {name: sa.bindparam(name, type_=_events.c[name].type) for name in _RECORDED}
-        _record_statements[dialect] = (
-            insert(_events)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["wamid", "status"])
-            .returning(_events.c.id)
-        )
-    return _record_statements[dialect]
+)
+# Kept once per (wamid, status), in SQL that PostgreSQL and SQLite both speak. Written out
+# rather than built with a dialect's insert(), which SQLAlchemy compiles afresh every time
+# (it has no cache key): at a status a message, compiling cost more than running.
+RECORD = (
+    sa.text(
+        "INSERT INTO status_events (school_id, wamid, status, occurred_at, callback_data,"
+        " error_code, error_title, delivery_id, applied_at, created_at)"
+        " VALUES (:school_id, :wamid, :status, :occurred_at, :callback_data,"
+        " :error_code, :error_title, :delivery_id, :applied_at, :created_at)"
+        " ON CONFLICT (wamid, status) DO NOTHING RETURNING id"
+    )
+    .bindparams(*(sa.bindparam(name, type_=_events.c[name].type) for name in _RECORDED))
+    .columns(id=sa.Integer)
+)
 
 
 def _forward_statement(status: str) -> sa.Update:
@@ -123,7 +120,7 @@ def take(*, school_id: int | None, update) -> bool:
         "applied_at": now if delivery is not None else None,
         "created_at": now,
     }
-    if db.session.execute(_record_statement(), event).scalar() is None:
+    if db.session.execute(RECORD, event).scalar() is None:
         return False
     if delivery is not None:
         _apply(delivery, event)
