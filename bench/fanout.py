@@ -59,12 +59,9 @@ from tests.faults.stack import APP_SECRET, PHONE_NUMBER_ID, FakeProcess, Process
 
 def fresh_database() -> None:
     """Drop and make the bench database; empty the Redis database."""
-    conn = psycopg2.connect(f"{PG_SERVER}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    conn.close()
+    from bench.webhook import fresh_database as make_database
+
+    make_database(PG_SERVER, PG_DATABASE)
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
@@ -148,20 +145,16 @@ def seed_and_broadcast(app, guardians: int):
     import datetime
 
     from portal.extensions import db
-    from portal.services import broadcasts
-    from tests.faults.seed import seed_school
+    from tests.faults.seed import notice_to_everyone, seed_school
 
     with app.app_context():
         school = seed_school(guardians=guardians, phone_number_id=PHONE_NUMBER_ID)
         school.quiet_start = school.quiet_end = datetime.time(0, 0)
         db.session.commit()
-        broadcast = broadcasts.create_broadcast(
-            school=school,
-            kind="notice",
-            targets_given=["ALL"],
+        broadcast = notice_to_everyone(
+            school,
             body_en="School is closed tomorrow for Tihar.",
             body_ne="तिहारका लागि भोलि विद्यालय बन्द छ।",
-            source="portal",
         )
         db.session.commit()
         return broadcast.id

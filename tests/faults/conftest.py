@@ -18,7 +18,7 @@ from portal.config import INSTANCE_PATH
 from portal.extensions import huey
 from portal.models import Delivery
 from portal.services import broadcasts
-from tests.faults.seed import guardian_digits, seed_school
+from tests.faults.seed import guardian_digits, notice_to_everyone, seed_school
 from tests.faults.stack import APP_SECRET, PHONE_NUMBER_ID, FakeProcess, Stack
 
 GUARDIANS = 2000
@@ -94,13 +94,8 @@ def everyone(big_school):
 
 def make_broadcast(db, school):
     """A notice to the whole school, created and committed as the portal does."""
-    broadcast = broadcasts.create_broadcast(
-        school=school,
-        kind="notice",
-        targets_given=["ALL"],
-        body_en="School is closed tomorrow.",
-        body_ne="भोलि विद्यालय बन्द छ।",
-        source="portal",
+    broadcast = notice_to_everyone(
+        school, body_en="School is closed tomorrow.", body_ne="भोलि विद्यालय बन्द छ।"
     )
     db.session.commit()
     return broadcast

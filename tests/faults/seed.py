@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Guardian
-from portal.services import roster, schools
+from portal.services import broadcasts, roster, schools
 
 GRADES, SECTIONS = range(1, 13), "ABCDEFGHIJ"
 
@@ -37,3 +37,15 @@ def guardian_digits(school_id: int) -> set[str]:
     """Every guardian's number as Meta's wa_id writes it (digits only)."""
     phones = db.session.scalars(sa.select(Guardian.phone).where(Guardian.school_id == school_id))
     return {phone.lstrip("+") for phone in phones}
+
+
+def notice_to_everyone(school, *, body_en: str, body_ne: str):
+    """A notice to the whole school, made as the portal makes one; the caller commits."""
+    return broadcasts.create_broadcast(
+        school=school,
+        kind="notice",
+        targets_given=["ALL"],
+        body_en=body_en,
+        body_ne=body_ne,
+        source="portal",
+    )
