@@ -166,7 +166,7 @@ def wait_settled(app, broadcast_id: int, timeout: float) -> dict:
 
     from portal.extensions import db
     from portal.models import Broadcast
-    from portal.services import broadcasts
+    from portal.services.broadcasting import broadcasts
 
     deadline = time.monotonic() + timeout
     with app.app_context():

@@ -150,7 +150,7 @@ def _demo_client():
 
     from portal import create_app
     from portal.extensions import db
-    from portal.services import demo
+    from portal.services.school import demo
 
     app = create_app()
     with app.app_context():

@@ -16,10 +16,10 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.services import demo as demo_data
-from portal.services import schools
-from portal.services.roster import KINDS, ImportReport, import_csv
-from portal.services.rostercells import Local
+from portal.services.roster.cells import Local
+from portal.services.roster.importing import KINDS, ImportReport, import_csv
+from portal.services.school import demo as demo_data
+from portal.services.school import schools
 
 LOGIN_URL = "http://127.0.0.1:8000"
 PROGRESS_FROM_ROWS = 500

@@ -3,8 +3,8 @@ imported, so the consumer knows every task and periodic schedule, and the app ma
 consumer starts rather than by the first task it runs."""
 
 from portal.extensions import huey
-from portal.tasks import delivery, flask_app, sandbox, webhooks
+from portal.tasks import delivery, events, flask_app, sandbox
 
 flask_app()
 
-__all__ = ["delivery", "huey", "sandbox", "webhooks"]
+__all__ = ["delivery", "events", "huey", "sandbox"]

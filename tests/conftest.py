@@ -69,7 +69,7 @@ def db(app):
 def forget_send_limits() -> None:
     """The next test's school and guardians have the same numbers as this one's: the
     6-second gap to each person and the rate buckets start afresh, in Redis and here."""
-    from portal.services import ratelimit
+    from portal.services.delivery import ratelimit
 
     ratelimit._limiters.clear()
     if os.environ.get("REDIS_URL"):

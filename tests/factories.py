@@ -15,7 +15,7 @@ from portal.models import (
     Teacher,
     User,
 )
-from portal.services.passwords import hash_password
+from portal.services.accounts.passwords import hash_password
 from tests.conftest import PASSWORD
 
 _hashes: dict[str, str] = {}

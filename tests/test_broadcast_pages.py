@@ -10,7 +10,9 @@ from flask_babel import force_locale
 from markupsafe import escape
 
 from portal.models import Alert, AuditLog, Broadcast, Delivery, School
-from portal.services import alerts, broadcasts, clock, dates, transport
+from portal.services.broadcasting import broadcasts
+from portal.services.common import clock, dates
+from portal.services.delivery import alerts, transport
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp import errors
 from tests.delivery.conftest import RecordingTransport, graph_error, make_broadcast
@@ -595,11 +597,11 @@ def test_the_nav_links_to_broadcasts(admin_portal):
 
 
 def test_deliveries_counted_together_match_the_api_counts(roster, school, recorder, db):
-    from portal.services import broadcast_views
+    from portal.services.broadcasting import progress
 
     one = _sent(school, recorder)
     two = make_broadcast(school, ["5A"], scheduled_at=clock.now() + timedelta(hours=1))
-    together = broadcast_views.counts_for([one.id, two.id])
+    together = progress.counts_for([one.id, two.id])
     assert together[one.id] == broadcasts.counts(one.id)
     assert together[two.id] == broadcasts.counts(two.id) == dict.fromkeys(together[two.id], 0)
     assert _count(db, Delivery, Delivery.broadcast_id == one.id) == 4

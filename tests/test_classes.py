@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from portal.models import AuditLog, SchoolClass
-from portal.services.dates import current_bs_year
+from portal.services.common.dates import current_bs_year
 from tests.factories import (
     ClassFactory,
     GuardianFactory,

@@ -18,10 +18,10 @@ from portal.models import (
     Teacher,
     User,
 )
-from portal.services.dates import current_bs_year
-from portal.services.passwords import verify_password
-from portal.services.phones import normalize_phone
-from portal.services.secrets import decrypt
+from portal.services.accounts.passwords import verify_password
+from portal.services.common.dates import current_bs_year
+from portal.services.common.phones import normalize_phone
+from portal.services.common.secrets import decrypt
 from tests.factories import ClassFactory, SchoolFactory, TeacherFactory, UserFactory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from portal.models import KINDS
-from portal.services.commands import (
+from portal.services.common.dates import NEPAL
+from portal.services.conversations.commands import (
     REASONS,
     Broadcast,
     Cancel,
@@ -21,8 +22,7 @@ from portal.services.commands import (
     parse,
     read_command,
 )
-from portal.services.commands.times import TimeError, parse_when
-from portal.services.dates import NEPAL
+from portal.services.conversations.commands.times import TimeError, parse_when
 
 NOW = datetime(2025, 11, 22, 10, 0, tzinfo=NEPAL)  # Saturday 6 Mangsir 2082, 04:15 UTC
 COMMANDS = (Broadcast, Confirm, Decline, Cancel, Status, Help, Unclear)

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.services.commands import (
+from portal.services.common.dates import NEPAL
+from portal.services.conversations.commands import (
     REASONS,
     Broadcast,
     Cancel,
@@ -15,7 +16,6 @@ from portal.services.commands import (
     Unclear,
     parse,
 )
-from portal.services.dates import NEPAL
 
 NOW = datetime(2025, 11, 22, 10, 0, tzinfo=NEPAL)  # a Saturday, 6 Mangsir 2082
 

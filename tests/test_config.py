@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from portal import config, create_app
 from portal.config import ConfigError, load
 from portal.extensions import db
-from portal.services import secrets
+from portal.services.common import secrets
 
 SECRET = "s" * 48
 PRODUCTION = {"SANDESH_ENV": "production", "SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k"}

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import AuditLog, Delivery, InboundMessage
-from portal.services.sending import sender_number
+from portal.services.delivery.sending import sender_number
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.sandbox import SandboxTransport
 from portal.whatsapp.signature import sign

@@ -13,7 +13,7 @@ from bench.page_weight import (
     rows_shown,
 )
 from portal.models import User
-from portal.services import demo
+from portal.services.school import demo
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 from flask_babel import force_locale
 
-from portal.services.phones import InvalidPhone, display_phone, normalize_phone
+from portal.services.common.phones import InvalidPhone, display_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

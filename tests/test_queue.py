@@ -4,7 +4,7 @@ import pytest
 
 from portal import extensions
 from portal.tasks.delivery import dispatch_due, send_deliveries, start_broadcast, sweep
-from portal.tasks.webhooks import process_event
+from portal.tasks.events import process_event
 
 
 @pytest.fixture

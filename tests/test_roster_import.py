@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.models import AuditLog, Guardian, SchoolClass, Student, StudentGuardian, utcnow
-from portal.services.dates import current_bs_year
-from portal.services.roster import import_csv
-from portal.services.rostercells import CellError, class_label, parse_class_name, parse_language
+from portal.services.common.dates import current_bs_year
+from portal.services.roster.cells import CellError, class_label, parse_class_name, parse_language
+from portal.services.roster.importing import import_csv
 from tests.factories import ClassFactory, GuardianFactory, SchoolFactory, StudentFactory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"

@@ -11,9 +11,12 @@ from flask_babel import force_locale
 
 from portal.config import PROJECT_ROOT
 from portal.models import Alert, AuditLog, School, Template
-from portal.services import alerts, broadcasts, dates, sending, template_texts, transport
-from portal.services.messages import DEFAULT_TEMPLATES
-from portal.services.secrets import decrypt, encrypt
+from portal.services.broadcasting import broadcasts
+from portal.services.common import dates
+from portal.services.common.secrets import decrypt, encrypt
+from portal.services.delivery import alerts, sending, transport
+from portal.services.wording import template_texts
+from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
 from tests.delivery.conftest import RecordingTransport, make_broadcast
 from tests.factories import (
     ClassFactory,
@@ -447,8 +450,8 @@ def _readme_section() -> str:
 
 def test_the_readme_prints_the_templates_exactly_as_the_code_has_them():
     assert _readme_section() == template_texts.readme_section(), (
-        "README.md's WhatsApp templates section differs from portal/services/template_texts.py;"
-        " print it again with: .venv/bin/python -m portal.services.template_texts"
+        "README.md's WhatsApp templates section differs from portal/services/wording/template_texts.py;"
+        " print it again with: .venv/bin/python -m portal.services.wording.template_texts"
     )
     section = _readme_section()
     for template in template_texts.all_shipped():

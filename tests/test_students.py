@@ -321,7 +321,7 @@ def test_teachers_read_but_cannot_change_students(login_as, portal, roster, db):
 def test_a_clash_saved_by_someone_else_meanwhile_is_reported_not_a_crash(
     admin_portal, roster, db, monkeypatch
 ):
-    from portal.services import students
+    from portal.services.roster import students
 
     monkeypatch.setattr(students, "_check_roll", lambda **kwargs: None)
     before = _count(db, Student)

@@ -8,7 +8,8 @@ from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
 from portal.models import Broadcast
-from portal.services import audit, broadcasts
+from portal.services.broadcasting import broadcasts
+from portal.services.common import audit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

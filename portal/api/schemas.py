@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from portal.models import KINDS
-from portal.services.dates import NEPAL
+from portal.services.common.dates import NEPAL
 
 
 class BroadcastIn(Schema):

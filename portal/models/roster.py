@@ -36,7 +36,7 @@ class SchoolClass(Timestamps, db.Model):
     @property
     def name_ne(self) -> str:
         """The name in Nepali: Devanagari digits and section letter (`५क`)."""
-        from portal.services.numerals import to_devanagari
+        from portal.lexicon.numerals import to_devanagari
 
         letter = self.section
         if len(letter) == 1 and "A" <= letter <= "J":

@@ -9,9 +9,12 @@ from datetime import timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.services import broadcasts, clock, sending, transport, webhooks
+from portal.services.broadcasting import broadcasts
+from portal.services.common import clock
+from portal.services.conversations import events
+from portal.services.delivery import sending, transport
 from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
-from portal.tasks.schedule import nepal_crontab
+from portal.tasks.crontab import nepal_crontab
 
 log = logging.getLogger(__name__)
 RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
@@ -114,20 +117,20 @@ def sweep() -> dict:
     come first, so a status that shows Meta took a message is applied before that message's
     delivery could be released and sent again."""
     stale = timedelta(seconds=current_app.config["WEBHOOK_STALE_SECONDS"])
-    events = webhooks.unprocessed_ids(older_than=stale)
-    for event_id in events:
+    stale_events = events.unprocessed_ids(older_than=stale)
+    for event_id in stale_events:
         process_stale_event(event_id)
     released = sending.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
     db.session.commit()
     if sending.has_due_work():
         wake_senders()
     finish_broadcasts(None)
-    return {"released": released, "events": len(events)}
+    return {"released": released, "events": len(stale_events)}
 
 
 def process_stale_event(event_id: int) -> None:
     """Process one event here and now; a failure is logged and left for the next round."""
-    from portal.tasks.webhooks import process_event
+    from portal.tasks.events import process_event
 
     try:
         process_event.call_local(event_id)

@@ -3,8 +3,9 @@ seconds apart as webhook events, through the same path as real ones."""
 
 from portal.extensions import db, huey
 from portal.models import Delivery
-from portal.services import sending, webhooks
-from portal.services.transport import current_transport
+from portal.services.conversations import events
+from portal.services.delivery import sending
+from portal.services.delivery.transport import current_transport
 from portal.tasks import app_task
 
 STEPS = (("sent", 1), ("delivered", 3), ("read", 20))
@@ -21,7 +22,7 @@ def play_statuses(delivery_id: int) -> None:
 @app_task()
 def sandbox_status(delivery_id: int, status: str) -> None:
     """Store and process the status webhook Meta would send for this delivery."""
-    from portal.tasks.webhooks import process_event
+    from portal.tasks.events import process_event
 
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.wamid is None:
@@ -33,6 +34,6 @@ def sandbox_status(delivery_id: int, status: str) -> None:
         status=status,
         callback_data=f"d:{delivery.id}",
     )
-    event_id = webhooks.store(body, source="sandbox")
+    event_id = events.store(body, source="sandbox")
     db.session.commit()
     process_event.call_local(event_id)

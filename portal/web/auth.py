@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.models import LANGUAGES, User, utcnow
-from portal.services import logins
+from portal.services.accounts import logins
 from portal.web.forms import LoginForm
 from portal.web.htmx import render_page
 

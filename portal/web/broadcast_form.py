@@ -10,10 +10,10 @@ from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from portal.services import clock, dates
-from portal.services.broadcasts import BroadcastError
-from portal.services.messages import KIND_LABELS
-from portal.services.numerals import to_ascii_digits
+from portal.lexicon.numerals import to_ascii_digits
+from portal.services.broadcasting.broadcasts import BroadcastError
+from portal.services.common import clock, dates
+from portal.services.wording.parent_messages import KIND_LABELS
 
 # Absence alerts name students and are sent by teachers from WhatsApp (ABSENT 5A: 3 7 12).
 COMPOSE_KINDS = ("notice", "homework", "event", "emergency")

@@ -8,11 +8,12 @@ from flask_login import current_user
 from markupsafe import escape
 
 from portal.extensions import db
+from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, School
-from portal.services import audit, broadcasts, clock, dates
-from portal.services import broadcast_views as views
-from portal.services.messages import KIND_LABELS
-from portal.services.numerals import localize_digits
+from portal.services.broadcasting import broadcasts
+from portal.services.broadcasting import progress as views
+from portal.services.common import audit, clock, dates
+from portal.services.wording.parent_messages import KIND_LABELS
 from portal.tasks.delivery import enqueue_start
 from portal.web.broadcast_form import BroadcastForm, parse_date
 from portal.web.htmx import is_htmx, render_page

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.extensions import db
 from portal.models import SchoolClass, Student, StudentGuardian
-from portal.services import classes
+from portal.services.roster import classes
 from portal.web.editing import apply_form
 from portal.web.forms import ClassForm
 from portal.web.htmx import render_page

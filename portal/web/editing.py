@@ -6,8 +6,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.services import records
-from portal.services.records import Conflict
+from portal.services.roster import records
+from portal.services.roster.records import Conflict
 
 
 def apply_form(form, change) -> tuple[bool, object]:

@@ -26,12 +26,12 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from portal.services.classes import normalize_section
-from portal.services.dates import current_bs_year
-from portal.services.numerals import to_ascii_digits
-from portal.services.phones import InvalidPhone, normalize_phone
-from portal.services.template_texts import LANGUAGES as TEMPLATE_LANGUAGES
-from portal.services.template_texts import PURPOSES as TEMPLATE_PURPOSES
+from portal.lexicon.numerals import to_ascii_digits
+from portal.services.common.dates import current_bs_year
+from portal.services.common.phones import InvalidPhone, normalize_phone
+from portal.services.roster.classes import normalize_section
+from portal.services.wording.template_texts import LANGUAGES as TEMPLATE_LANGUAGES
+from portal.services.wording.template_texts import PURPOSES as TEMPLATE_PURPOSES
 
 
 class LoginForm(FlaskForm):

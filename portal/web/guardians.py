@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Guardian, Student, StudentGuardian
-from portal.services import guardians
+from portal.services.roster import guardians
 from portal.web.editing import apply_form, switch_active
 from portal.web.forms import GuardianForm
 from portal.web.htmx import render_page

@@ -5,11 +5,11 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from portal.lexicon.numerals import localize_digits
 from portal.models import LANGUAGES
-from portal.services import dates
-from portal.services.audit import action_label
-from portal.services.numerals import localize_digits
-from portal.services.phones import display_phone
+from portal.services.common import dates
+from portal.services.common.audit import action_label
+from portal.services.common.phones import display_phone
 
 
 def select_locale() -> str:

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import School
-from portal.services import roster
-from portal.services.rosterfile import OPTIONAL, REQUIRED
+from portal.services.roster import importing
+from portal.services.roster.csv_file import OPTIONAL, REQUIRED
 from portal.web.forms import ImportForm
 from portal.web.htmx import render_page
 from portal.web.tenancy import roster_editor, school_id
@@ -28,7 +28,7 @@ def _page(form: ImportForm, report=None, status: int = 200):
         form=form,
         report=report,
         shown=ERRORS_SHOWN,
-        kinds=roster.KINDS,
+        kinds=importing.KINDS,
         required=REQUIRED,
         optional=OPTIONAL,
         status=status,
@@ -47,7 +47,7 @@ def create():
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(form, status=422)
-    report = roster.import_csv(
+    report = importing.import_csv(
         school=db.get_or_404(School, school_id()),
         data=form.file.data.read(),
         filename=_base_name(form.file.data.filename),

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Guardian, InboundMessage, Student, StudentGuardian, User
-from portal.services import audit, clock
+from portal.services.common import audit, clock
 from portal.web.htmx import is_htmx, render_page
 from portal.web.tenancy import roster_editor, school_id, school_member
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import School
-from portal.services import settings
+from portal.services.school import settings
 from portal.tasks.delivery import wake_senders
 from portal.web.editing import apply_form
 from portal.web.forms import SettingsForm, TemplatesForm

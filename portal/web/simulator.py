@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.lexicon.numerals import localize_digits
 from portal.models import (
     Delivery,
     Guardian,
@@ -25,18 +26,18 @@ from portal.models import (
     Teacher,
     Template,
 )
-from portal.services import clock, sending
-from portal.services.dates import NEPAL
-from portal.services.messages import DEFAULT_TEMPLATES
-from portal.services.numerals import localize_digits
-from portal.services.phones import InvalidPhone, normalize_phone
-from portal.services.template_texts import BODIES
-from portal.services.transport import is_sandbox
+from portal.services.common import clock
+from portal.services.common.dates import NEPAL
+from portal.services.common.phones import InvalidPhone, normalize_phone
+from portal.services.delivery import sending
+from portal.services.delivery.transport import is_sandbox
+from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
+from portal.services.wording.template_texts import BODIES
 from portal.web.htmx import is_htmx, render_page
 from portal.web.i18n import locale_code, number
 from portal.web.tenancy import admin_only, school_id, scoped
 from portal.whatsapp import signature
-from portal.whatsapp.messages import MAX_TEXT_LENGTH
+from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 from portal.whatsapp.sandbox import SandboxTransport
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Student, StudentGuardian
-from portal.services import guardians, students
+from portal.services.roster import guardians, students
 from portal.web import classes
 from portal.web.editing import apply_form, switch_active
 from portal.web.forms import GuardianLinkForm, StudentForm

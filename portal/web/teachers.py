@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.models import Teacher
-from portal.services import teachers
+from portal.services.roster import teachers
 from portal.web import classes
 from portal.web.editing import apply_form, switch_active
 from portal.web.forms import TeacherForm

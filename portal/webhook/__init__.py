@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import csrf, db
-from portal.services import webhooks
-from portal.tasks.webhooks import process_event
+from portal.services.conversations import events
+from portal.tasks.events import process_event
 from portal.whatsapp import signature
 
 bp = Blueprint("webhook", __name__, url_prefix="/webhooks")
@@ -38,7 +38,7 @@ def receive():
     if not secret or not signature.verify(body, request.headers.get("X-Hub-Signature-256"), secret):
         return {"error": {"code": "bad_signature", "message": "signature does not match"}}, 401
     try:
-        event_id = webhooks.store(body)
+        event_id = events.store(body)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

@@ -6,7 +6,7 @@ import threading
 import httpx
 
 from portal.whatsapp.errors import GraphError, TransportError
-from portal.whatsapp.messages import MAX_WAMID_LENGTH, template_message, text_message
+from portal.whatsapp.outgoing import MAX_WAMID_LENGTH, template_message, text_message
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
 POOL_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=128, keepalive_expiry=60)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from portal.whatsapp.messages import MAX_WAMID_LENGTH
+from portal.whatsapp.outgoing import MAX_WAMID_LENGTH
 
 
 class ErrorInfo(NamedTuple):

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from portal.whatsapp.messages import sanitized_params, template_message, text_message
+from portal.whatsapp.outgoing import sanitized_params, template_message, text_message
 
 SANDBOX_ACCOUNT_ID = "100000000000000"
 

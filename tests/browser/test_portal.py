@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from portal.services.phones import display_phone
+from portal.services.common.phones import display_phone
 from tests.factories import ClassFactory, GuardianFactory, StudentFactory
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from portal.services import clock, transport
+from portal.services.common import clock
+from portal.services.delivery import transport
 from portal.whatsapp.client import CloudClient
 from portal.whatsapp.signature import sign
 from tests.delivery.conftest import roster  # noqa: F401

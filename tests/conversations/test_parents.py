@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Delivery, Guardian, InboundMessage
-from portal.services import clock
+from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from tests.delivery.conftest import make_broadcast
 
@@ -86,7 +86,7 @@ def test_replies_reach_the_inbox_and_are_acknowledged_once_a_day(
     assert len(inbox) == 2
     tomorrow = clock.now() + timedelta(days=1, minutes=1)
     monkeypatch.setattr(clock, "now", lambda: tomorrow)
-    monkeypatch.setattr("portal.services.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     say(roster["school"], one.phone, "Thanks")
     assert len(recorder.to(one.phone)) == 2
 
@@ -129,6 +129,6 @@ def test_an_unknown_number_gets_one_bilingual_reply_a_day(db, roster, recorder, 
     assert any("\u0900" <= ch <= "\u097f" for ch in reply["body"])
     tomorrow = clock.now() + timedelta(days=1, minutes=1)
     monkeypatch.setattr(clock, "now", lambda: tomorrow)
-    monkeypatch.setattr("portal.services.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     say(roster["school"], stranger, "Hello again")
     assert len(recorder.to(stranger)) == 2

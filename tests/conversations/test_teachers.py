@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import AttendanceRecord, Broadcast, Delivery
-from portal.services import clock
-from portal.services.dates import NEPAL
+from portal.services.common import clock
+from portal.services.common.dates import NEPAL
 from portal.tasks.delivery import dispatch_due
 from tests.factories import TeacherFactory
 
@@ -23,7 +23,7 @@ def teacher(db, roster):
 @pytest.fixture(autouse=True)
 def no_pair_gap(monkeypatch):
     """Replies to one teacher follow each other within seconds in these tests."""
-    monkeypatch.setattr("portal.services.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
 
 
 def replies_to(recorder, teacher):

@@ -5,7 +5,8 @@ import itertools
 
 import pytest
 
-from portal.services import broadcasts, transport
+from portal.services.broadcasting import broadcasts
+from portal.services.delivery import transport
 from portal.tasks.delivery import send_deliveries
 from portal.whatsapp.errors import GraphError
 from tests.factories import (

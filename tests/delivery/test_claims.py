@@ -5,7 +5,8 @@ import datetime
 import sqlalchemy as sa
 
 from portal.models import Delivery
-from portal.services import broadcasts, sending
+from portal.services.broadcasting import broadcasts
+from portal.services.delivery import sending
 from tests.faults.seed import seed_school
 
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Alert, Delivery, School
-from portal.services import clock
+from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.errors import TransportError
 from tests.delivery.conftest import graph_error, make_broadcast, run_senders
@@ -52,7 +52,7 @@ def test_a_retried_delivery_goes_out_once_its_time_comes(db, roster, recorder, o
     start_broadcast.call_local(broadcast.id)
     later = clock.now() + timedelta(hours=1)
     monkeypatch.setattr(clock, "now", lambda: later)
-    monkeypatch.setattr("portal.services.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     run_senders(broadcast.id)
     delivery = only_delivery(db, one)
     assert delivery.status == "accepted" and delivery.attempts == 2
@@ -120,7 +120,7 @@ def test_quality_policy_and_token_errors_pause_the_school(db, roster, recorder, 
 
 
 def test_a_resumed_school_sends_what_was_waiting(db, roster, recorder, one):
-    from portal.services import alerts
+    from portal.services.delivery import alerts
 
     recorder.fail(one.phone, graph_error(131048))
     broadcast = make_broadcast(roster["school"], ["ALL"])
@@ -137,12 +137,12 @@ def test_a_resumed_school_sends_what_was_waiting(db, roster, recorder, one):
 
 
 def test_retries_stop_at_the_cap(db, roster, recorder, one, monkeypatch):
-    from portal.services import sending
+    from portal.services.delivery import sending
 
     recorder.fail(one.phone, *[graph_error(131000)] * 20)
     broadcast = make_broadcast(roster["school"], ["5A"])
     start_broadcast.call_local(broadcast.id)
-    monkeypatch.setattr("portal.services.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     moment = clock.now()
     for _ in range(sending.MAX_ATTEMPTS + 2):
         moment += timedelta(hours=1)

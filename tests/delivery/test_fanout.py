@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Broadcast, Delivery
-from portal.services import broadcasts, clock
+from portal.services.broadcasting import broadcasts
+from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from tests.delivery.conftest import make_broadcast
 
@@ -136,7 +137,7 @@ def test_a_send_time_in_the_past_is_refused(db, roster):
 def test_quiet_hours_hold_a_notice_until_morning_but_not_an_emergency(db, roster):
     from datetime import datetime, time
 
-    from portal.services.dates import NEPAL
+    from portal.services.common.dates import NEPAL
 
     school = roster["school"]
     school.quiet_start, school.quiet_end = time(21, 0), time(6, 0)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from portal.services import ratelimit
+from portal.services.delivery import ratelimit
 
 REDIS_URL = os.environ.get("REDIS_URL")
 

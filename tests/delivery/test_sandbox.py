@@ -4,7 +4,7 @@ the same webhook path as Meta's."""
 import sqlalchemy as sa
 
 from portal.models import Delivery, SandboxMessage
-from portal.services import replies
+from portal.services.delivery import replies
 from portal.tasks.delivery import send_deliveries, start_broadcast
 from portal.tasks.sandbox import sandbox_status
 from tests.delivery.conftest import make_broadcast

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from portal.models import Delivery, InboundMessage, StatusEvent, WebhookEvent
-from portal.services import clock
+from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.signature import sign
 from tests.delivery.conftest import make_broadcast
@@ -98,12 +98,12 @@ def test_meta_s_own_inbound_example_is_stored_once(db, client):
 
 
 def test_a_storage_failure_is_5xx_so_meta_retries(db, client, monkeypatch):
-    from portal.services import webhooks
+    from portal.services.conversations import events
 
     def broken(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("disk full"))
 
-    monkeypatch.setattr(webhooks, "store", broken)
+    monkeypatch.setattr(events, "store", broken)
     response = post(client, (FIXTURES / "inbound_text_message.json").read_bytes())
     assert response.status_code >= 500
 
@@ -183,7 +183,7 @@ def test_a_status_without_a_known_wamid_is_matched_by_its_callback_data(
     db, client, roster, recorder
 ):
     broadcast = make_broadcast(roster["school"], ["5A"])
-    from portal.services import broadcasts
+    from portal.services.broadcasting import broadcasts
 
     broadcasts.claim(broadcast.id)
     broadcasts.fan_out(broadcast)
@@ -243,7 +243,7 @@ def test_an_item_that_fails_is_recorded_and_the_rest_of_the_batch_still_applies(
     """The event's items go in one transaction; one raising sends them through again one by
     one, so the others are applied and the failure is kept on the event."""
     from portal.models import WebhookEvent
-    from portal.services import statuses
+    from portal.services.delivery import statuses
 
     real_take = statuses.take
 

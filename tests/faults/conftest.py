@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from portal.config import INSTANCE_PATH
 from portal.extensions import huey
 from portal.models import Delivery
-from portal.services import broadcasts
+from portal.services.broadcasting import broadcasts
 from tests.faults.seed import guardian_digits, notice_to_everyone, seed_school
 from tests.faults.stack import APP_SECRET, PHONE_NUMBER_ID, FakeProcess, Stack
 

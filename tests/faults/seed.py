@@ -5,7 +5,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Guardian
-from portal.services import broadcasts, roster, schools
+from portal.services.broadcasting import broadcasts
+from portal.services.roster import importing
+from portal.services.school import schools
 
 GRADES, SECTIONS = range(1, 13), "ABCDEFGHIJ"
 
@@ -27,7 +29,7 @@ def seed_school(*, guardians: int, slug: str = "faults", phone_number_id: str):
     school = schools.create_school(
         slug=slug, name="Shree Fault School", phone_number_id=phone_number_id
     )
-    report = roster.import_csv(school=school, data=roster_csv(guardians))
+    report = importing.import_csv(school=school, data=roster_csv(guardians))
     if report.errors:
         raise ValueError(f"the roster did not import: {report.errors[:3]}")
     return school

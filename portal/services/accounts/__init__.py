@@ -1,0 +1,3 @@
+"""Portal logins: password hashing, signing in with throttling, users and API tokens.
+
+May import `common`."""

@@ -1,0 +1,174 @@
+"""Webhook events: stored raw before Meta gets its 200, then processed item by item.
+
+Every effect is idempotent (unique wamids, forward-only statuses), so an event processed twice
+(Meta's retries, the sweeper after a crash) changes nothing the second time.
+"""
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+from portal.models import Guardian, InboundMessage, School, WebhookEvent
+from portal.services.common import clock
+from portal.services.delivery import statuses
+from portal.whatsapp import payloads
+
+log = logging.getLogger(__name__)
+SANDBOX_PREFIX = "sandbox-"
+
+
+def store(body: bytes, *, source: str = "meta") -> int:
+    """Keep the raw body exactly as received; its id (the caller commits before the 200)."""
+    statement = (
+        sa.insert(WebhookEvent)
+        .values(body=body, source=source, status="pending", attempts=0, received_at=clock.now())
+        .returning(WebhookEvent.id)
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def lease() -> timedelta:
+    """How long a worker holds an event: shorter than a delivery's lease and grace together,
+    so a dead worker's statuses are applied before its deliveries can be sent again."""
+    return timedelta(seconds=current_app.config["WEBHOOK_LEASE_SECONDS"])
+
+
+def claim(event_id: int) -> list | None:
+    """Take an event for processing (pending, or held by a worker whose lease ran out): its
+    items, read from its raw bytes, or None when it is done or held. The claimed row stays
+    locked until the caller commits, so a second worker waits and then finds it done."""
+    now = clock.now()
+    _events = WebhookEvent.__table__
+    body = db.session.execute(
+        sa.update(_events)
+        .where(
+            _events.c.id == event_id,
+            sa.or_(
+                _events.c.status == "pending",
+                sa.and_(_events.c.status == "processing", _events.c.lease_until < now),
+            ),
+        )
+        .values(status="processing", lease_until=now + lease(), attempts=_events.c.attempts + 1)
+        .returning(_events.c.body)
+    ).scalar()
+    return None if body is None else list(payloads.parse(body))
+
+
+class SchoolFinder:
+    """Which school a business number belongs to, asked once per number per event."""
+
+    def __init__(self):
+        self._cache: dict[str, int | None] = {}
+
+    def __call__(self, phone_number_id: str) -> int | None:
+        if phone_number_id not in self._cache:
+            query = sa.select(School.id).where(School.phone_number_id == phone_number_id)
+            if phone_number_id.startswith(SANDBOX_PREFIX):
+                slug = phone_number_id[len(SANDBOX_PREFIX) :]
+                query = sa.select(School.id).where(
+                    sa.or_(School.phone_number_id == phone_number_id, School.slug == slug)
+                )
+            self._cache[phone_number_id] = db.session.scalar(query)
+        return self._cache[phone_number_id]
+
+
+def handle(item, *, find_school: SchoolFinder) -> str:
+    """Apply one item of an event; what it was (for counting)."""
+    if isinstance(item, payloads.StatusUpdate):
+        taken = statuses.take(school_id=find_school(item.phone_number_id), update=item)
+        return "status" if taken else "duplicate"
+    if isinstance(item, payloads.InboundMessage):
+        store_inbound(item, school_id=find_school(item.phone_number_id))
+        return act_once(item.wamid)
+    log.warning("webhook item not acted on: %r", item)
+    return "ignored"
+
+
+def act_once(wamid: str) -> str:
+    """Act on a stored message unless someone already has (Meta's retries, the sweeper)."""
+    from portal.services.conversations import routing
+
+    message = db.session.scalar(sa.select(InboundMessage).where(InboundMessage.wamid == wamid))
+    if message is None or message.processed_at is not None or not routing.claim(message.id):
+        return "duplicate"
+    routing.act(message)
+    return "message"
+
+
+def store_inbound(message, *, school_id: int | None) -> bool:
+    """Keep an inbound message once (unique wamid); a guardian who wrote opens their window."""
+    values = {
+        "school_id": school_id,
+        "phone_number_id": message.phone_number_id,
+        "wamid": message.wamid,
+        "sender": message.sender,
+        "wa_id": message.wa_id,
+        "user_id": message.user_id,
+        "profile_name": (message.profile_name or "")[:200] or None,
+        "type": message.type[:32],
+        "text": message.text,
+        "context_wamid": message.context_wamid,
+        "sent_at": message.timestamp,
+        "received_at": clock.now(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboundMessage).values(values).on_conflict_do_nothing(index_elements=["wamid"])
+    )
+    if db.session.execute(statement).rowcount != 1:
+        return False
+    if school_id is not None and message.sender:
+        _open_window(school_id, "+" + message.sender.lstrip("+"), message.timestamp)
+    return True
+
+
+def _open_window(school_id: int, phone: str, at) -> None:
+    db.session.execute(
+        sa.update(Guardian)
+        .where(
+            Guardian.school_id == school_id,
+            Guardian.phone == phone,
+            sa.or_(Guardian.last_inbound_at.is_(None), Guardian.last_inbound_at < at),
+        )
+        .values(last_inbound_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def finish(event_id: int, *, failures: list[str]) -> None:
+    """Mark an event processed (or failed, with what failed; its other items were applied)."""
+    db.session.execute(
+        sa.update(WebhookEvent)
+        .where(WebhookEvent.id == event_id)
+        .values(
+            status="failed" if failures else "processed",
+            error="\n".join(failures)[:10000] or None,
+            processed_at=clock.now(),
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unprocessed_ids(*, older_than: timedelta = timedelta(seconds=30), limit=500) -> list[int]:
+    """Events no worker holds: pending for a while, or processing past their lease."""
+    now = clock.now()
+    query = (
+        sa.select(WebhookEvent.id)
+        .where(
+            sa.or_(
+                sa.and_(
+                    WebhookEvent.status == "pending", WebhookEvent.received_at < now - older_than
+                ),
+                sa.and_(WebhookEvent.status == "processing", WebhookEvent.lease_until < now),
+            )
+        )
+        .order_by(WebhookEvent.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

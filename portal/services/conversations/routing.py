@@ -1,0 +1,76 @@
+"""Inbound messages given meaning: by the school's number and the sender, each message is acted
+on exactly once — a teacher's command, a parent's keyword or reply, or a stranger's hello."""
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import Guardian, InboundMessage, School, Teacher
+from portal.services.common import clock
+from portal.services.conversations import parent_keywords
+from portal.services.delivery import replies
+
+
+def claim(message_id: int) -> bool:
+    """Take a stored message to act on; only the first caller ever gets it."""
+    result = db.session.execute(
+        sa.update(InboundMessage)
+        .where(InboundMessage.id == message_id, InboundMessage.processed_at.is_(None))
+        .values(processed_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def act(message: InboundMessage) -> str:
+    """Route a claimed message; what it turned out to be."""
+    school = db.session.get(School, message.school_id) if message.school_id else None
+    if school is None or not message.sender:
+        message.route = "unknown"
+        return "ignored"  # not one of our numbers, or a user known only by an id
+    phone = "+" + message.sender.lstrip("+")
+    teacher = _active(Teacher, school.id, phone)
+    if teacher is not None:
+        from portal.services.conversations import teacher_commands
+
+        message.route, message.teacher_id = "teacher", teacher.id
+        return teacher_commands.act(message=message, teacher=teacher, school=school)
+    guardian = db.session.scalar(
+        sa.select(Guardian).where(Guardian.school_id == school.id, Guardian.phone == phone)
+    )
+    if guardian is not None and guardian.active:
+        message.route, message.guardian_id = "guardian", guardian.id
+        return parent_keywords.act(message=message, guardian=guardian, school=school)
+    message.route = "unknown"
+    return _greet_stranger(message, school, phone)
+
+
+def _active(model, school_id: int, phone: str):
+    return db.session.scalar(
+        sa.select(model).where(model.school_id == school_id, model.phone == phone, model.active)
+    )
+
+
+def _greet_stranger(message: InboundMessage, school: School, phone: str) -> str:
+    """One polite reply in both languages, at most once a day per number."""
+    if replies.replied_recently(school_id=school.id, to_phone=phone, purpose="unknown_sender"):
+        return "unknown"
+    parts = []
+    for lang in ("ne", "en"):
+        with force_locale(lang):
+            parts.append(
+                _(
+                    "This number is not registered with %(school)s. Please ask the school office "
+                    "to add your WhatsApp number to your child's record.",
+                    school=school.display_name(lang),
+                )
+            )
+    replies.queue_reply(
+        school_id=school.id,
+        to_phone=phone,
+        body="\n\n".join(parts),
+        purpose="unknown_sender",
+        inbound_message_id=message.id,
+    )
+    return "unknown"

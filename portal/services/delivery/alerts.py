@@ -1,0 +1,65 @@
+"""Alerts for a school's admins, and pausing a school's sending when Meta says so."""
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Alert, Delivery, School
+from portal.services.common import clock
+
+
+def raise_for(*, school_id: int, code: int | None, pause: bool, details: str = "") -> None:
+    """Tell the school's admins (once per open problem), pausing its sending if asked."""
+    action = "paused" if pause else "failed"
+    open_alert = db.session.scalar(
+        sa.select(Alert.id).where(
+            Alert.school_id == school_id,
+            Alert.code == code,
+            Alert.action == action,
+            Alert.resolved_at.is_(None),
+        )
+    )
+    if open_alert is None:
+        db.session.add(
+            Alert(
+                school_id=school_id,
+                code=code,
+                action=action,
+                details=details[:2000],
+                created_at=clock.now(),
+            )
+        )
+    if pause:
+        db.session.execute(
+            sa.update(School)
+            .where(School.id == school_id, School.sending_paused_at.is_(None))
+            .values(sending_paused_at=clock.now(), paused_reason=f"{code}: {details}"[:300])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def resume_sending(*, school: School) -> None:
+    """Let a paused school send again and close its pause alerts (an admin's decision);
+    what was waiting is due at once (the caller wakes the senders after committing)."""
+    school.sending_paused_at, school.paused_reason = None, None
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.school_id == school.id, Delivery.status == "pending")
+        .values(next_attempt_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(Alert)
+        .where(Alert.school_id == school.id, Alert.action == "paused", Alert.resolved_at.is_(None))
+        .values(resolved_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def open_alerts(school_id: int) -> list[Alert]:
+    return list(
+        db.session.scalars(
+            sa.select(Alert)
+            .where(Alert.school_id == school_id, Alert.resolved_at.is_(None))
+            .order_by(Alert.id.desc())
+        )
+    )

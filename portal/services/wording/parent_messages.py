@@ -1,0 +1,102 @@
+"""What a parent reads: the message frame in the guardian's language around the school's text,
+as free-form text (inside the 24-hour window) or as template parameters (outside it)."""
+
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.services.common import clock, dates
+
+KIND_LABELS = {
+    "notice": _l("Notice"),
+    "homework": _l("Homework"),
+    "absence": _l("Absence"),
+    "event": _l("Event"),
+    "emergency": _l("Emergency"),
+}
+# Which template purpose each kind of broadcast is sent with outside the 24-hour window.
+TEMPLATE_PURPOSE = {
+    "notice": "notice",
+    "event": "notice",
+    "emergency": "notice",
+    "homework": "homework",
+    "absence": "absence",
+}
+# The UTILITY templates Sandesh ships (README: "WhatsApp templates"); a school may rename them.
+DEFAULT_TEMPLATES = {
+    "notice": ("sandesh_notice", ["school", "students", "message"]),
+    "homework": ("sandesh_homework", ["school", "students", "subject", "message"]),
+    "absence": ("sandesh_absence", ["school", "students", "date"]),
+    "reminder": ("sandesh_reminder", ["school", "message"]),
+}
+
+
+@dataclass
+class Child:
+    """A student as a message names them."""
+
+    name: str
+    name_ne: str | None
+    class_name: str
+    class_name_ne: str
+
+    def label(self, lang: str) -> str:
+        if lang == "ne":
+            return f"{self.name_ne or self.name} ({self.class_name_ne})"
+        return f"{self.name} ({self.class_name})"
+
+
+def children_label(children: list[Child], lang: str) -> str:
+    return ", ".join(child.label(lang) for child in children)
+
+
+def teacher_text(broadcast, lang: str) -> str:
+    """The school's own words in that language, or the version it gave."""
+    if lang == "ne":
+        return broadcast.body_ne or broadcast.body_en or ""
+    return broadcast.body_en or broadcast.body_ne or ""
+
+
+def _frame(broadcast, school, children: list[Child], lang: str) -> str:
+    with force_locale(lang):
+        today = clock.now().astimezone(dates.NEPAL).date()
+        day = dates.format_dual_date(today, lang)
+        header = f"*{school.display_name(lang)}* · {KIND_LABELS[broadcast.kind]}"
+        who = _("For %(children)s", children=children_label(children, lang))
+        lines = [header, f"{who} · {day}", ""]
+        if broadcast.kind == "absence":
+            lines.append(
+                _("Marked absent today: %(children)s.", children=children_label(children, lang))
+            )
+        if broadcast.subject:
+            lines.append(_("Subject: %(subject)s", subject=broadcast.subject))
+        text = teacher_text(broadcast, lang)
+        if text:
+            lines.append(text)
+        lines += ["", _("Reply STOP to stop these messages.")]
+        return "\n".join(lines)
+
+
+def render_text(broadcast, school, children: list[Child], language: str) -> str:
+    """The free-form message for a guardian whose language is `ne`, `en` or `both`."""
+    if language == "both":
+        return "\n\n———\n\n".join(
+            _frame(broadcast, school, children, lang) for lang in ("ne", "en")
+        )
+    return _frame(broadcast, school, children, language)
+
+
+def template_params(broadcast, school, children: list[Child], lang: str) -> dict[str, str]:
+    """Named parameters for the broadcast's template in one language."""
+    values = {
+        "school": lambda: school.display_name(lang),
+        "students": lambda: children_label(children, lang),
+        "subject": lambda: broadcast.subject or _("all subjects"),
+        "message": lambda: teacher_text(broadcast, lang) or str(KIND_LABELS[broadcast.kind]),
+        "date": lambda: dates.format_dual_date(clock.now(), lang),
+    }
+    names = DEFAULT_TEMPLATES[TEMPLATE_PURPOSE[broadcast.kind]][1]
+    with force_locale(lang):
+        return {name: values[name]() for name in names}

@@ -1,0 +1,78 @@
+"""Processing stored webhook events, item by item: one item's failure never blocks the rest."""
+
+import logging
+
+from portal.extensions import db
+from portal.services.conversations import events
+from portal.services.delivery import outbox
+from portal.tasks import URGENT_PRIORITY, app_task
+
+log = logging.getLogger(__name__)
+
+
+@app_task(priority=URGENT_PRIORITY)
+def process_event(event_id: int) -> dict:
+    """Apply every item of a stored event once. The claim, every item and the event's end
+    are one transaction (a batch of a hundred statuses is one commit, not a hundred); if
+    any item fails, that is rolled back and the items are applied again one by one, each
+    committed on its own, so one bad item never blocks the others. Every item is
+    idempotent, so applying one twice changes nothing."""
+    items = events.claim(event_id)
+    if items is None:
+        return {}
+    find_school = events.SchoolFinder()
+    try:
+        seen = _count(events.handle(item, find_school=find_school) for item in items)
+        events.finish(event_id, failures=[])
+        db.session.commit()
+        start_confirmed()
+    except Exception:
+        db.session.rollback()
+        outbox.discard()
+        log.warning("webhook event %s: an item failed; applying them one by one", event_id)
+        if events.claim(event_id) is None:
+            return {}
+        db.session.commit()  # held, with a lease, while its items go one by one
+        seen, failures = _one_by_one(event_id, items)
+        events.finish(event_id, failures=failures)
+        db.session.commit()
+    if seen.get("message"):  # messages acted on may have queued replies
+        from portal.tasks.delivery import send_deliveries
+
+        send_deliveries(None)
+    return seen
+
+
+def _one_by_one(event_id: int, items: list) -> tuple[dict, list[str]]:
+    """Each item in a transaction of its own; a failure is recorded and the rest go on."""
+    kinds, failures, find_school = [], [], events.SchoolFinder()
+    for index, item in enumerate(items):
+        try:
+            kind = events.handle(item, find_school=find_school)
+            db.session.commit()
+            start_confirmed()
+        except Exception as exc:  # one bad item must not block the others; it is recorded
+            db.session.rollback()
+            outbox.discard()
+            log.exception("webhook event %s item %s failed", event_id, index)
+            kind = "failed"
+            failures.append(f"item {index}: {type(exc).__name__}: {exc}")
+        kinds.append(kind)
+    return _count(kinds), failures
+
+
+def _count(kinds) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    for kind in kinds:
+        seen[kind] = seen.get(kind, 0) + 1
+    return seen
+
+
+def start_confirmed() -> None:
+    """Start what a teacher's message confirmed, now that it is committed."""
+    from portal.extensions import db
+    from portal.models import Broadcast
+    from portal.tasks.delivery import enqueue_start
+
+    for broadcast_id in outbox.take_starts():
+        enqueue_start(db.session.get(Broadcast, broadcast_id))
