@@ -14,8 +14,8 @@ from portal.models import Alert, AuditLog, School, Template
 from portal.services.broadcasting import broadcasts
 from portal.services.common import dates
 from portal.services.common.secrets import decrypt, encrypt
-from portal.services.delivery import alerts, sending, transport
-from portal.services.wording import template_texts
+from portal.services.delivery import alerts, transport
+from portal.services.wording import template_texts, templates
 from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
 from tests.delivery.conftest import RecordingTransport, make_broadcast
 from tests.factories import (
@@ -399,9 +399,9 @@ def test_saved_template_names_are_what_sending_uses(admin_portal, admin, school,
         ("school", "students", "date")
     }
     saved = _school(db, school)
-    assert sending.choose_template(saved, "notice", "ne") == ("school_notice_ne_v2", "ne")
-    assert sending.choose_template(saved, "notice", "en") == ("sandesh_notice", "en")
-    assert sending.choose_template(saved, "homework", "ne") == ("sandesh_homework", "en")
+    assert templates.choose_template(saved, "notice", "ne") == ("school_notice_ne_v2", "ne")
+    assert templates.choose_template(saved, "notice", "en") == ("sandesh_notice", "en")
+    assert templates.choose_template(saved, "homework", "ne") == ("sandesh_homework", "en")
     (entry,) = _audit(db, "templates.update")
     assert entry.user_id == admin.id
     assert entry.changes == {
@@ -419,7 +419,7 @@ def test_saving_unchanged_templates_audits_nothing(admin_portal, school, db):
     admin_portal.post("/settings/templates", _templates_form())
     assert _audit(db, "templates.update") == []
     saved = _school(db, school)
-    assert sending.choose_template(saved, "absence", "ne") == ("sandesh_absence", "ne")
+    assert templates.choose_template(saved, "absence", "ne") == ("sandesh_absence", "ne")
 
 
 @pytest.mark.parametrize(
@@ -450,7 +450,8 @@ def _readme_section() -> str:
 
 def test_the_readme_prints_the_templates_exactly_as_the_code_has_them():
     assert _readme_section() == template_texts.readme_section(), (
-        "README.md's WhatsApp templates section differs from portal/services/wording/template_texts.py;"
+        "README.md's WhatsApp templates section differs from"
+        " portal/services/wording/template_texts.py;"
         " print it again with: .venv/bin/python -m portal.services.wording.template_texts"
     )
     section = _readme_section()

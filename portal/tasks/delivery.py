@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.services.broadcasting import broadcasts
 from portal.services.common import clock
 from portal.services.conversations import events
-from portal.services.delivery import sending, transport
+from portal.services.delivery import claims, sending, transport
+from portal.services.delivery.ledger import open_ledger
 from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
 
@@ -43,10 +44,10 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     graceful shutdown never waits long); what is left is handed to a fresh task."""
     sent, via = 0, transport.current_transport()
     ends = time.monotonic() + current_app.config["SEND_SLICE_SECONDS"]
-    with no_reload_after_commit(), sending.ledger() as ledger:
-        while time.monotonic() < ends and (ids := sending.claim_batch(broadcast_id=broadcast_id)):
+    with no_reload_after_commit(), open_ledger() as ledger:
+        while time.monotonic() < ends and (ids := claims.claim_batch(broadcast_id=broadcast_id)):
             db.session.commit()
-            jobs = sending.load_jobs(ids)
+            jobs = claims.load_jobs(ids)
             db.session.commit()
             sending.admit(jobs)
             for job in jobs:
@@ -57,7 +58,7 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
                     db.session.commit()
                 sent += outcome == "accepted"
                 after_send(job, outcome)
-    if time.monotonic() >= ends and sending.has_due_work():
+    if time.monotonic() >= ends and claims.has_due_work():
         send_deliveries(broadcast_id)
     else:
         wake_for_retries(broadcast_id)
@@ -80,7 +81,7 @@ def no_reload_after_commit():
 def wake_for_retries(broadcast_id: int | None) -> None:
     """Retries due before the sweeper's next round get a sender at their own time, so a
     few seconds' backoff does not become a minute's wait."""
-    due = sending.next_attempt_at(broadcast_id=broadcast_id)
+    due = claims.next_attempt_at(broadcast_id=broadcast_id)
     if due is None:
         return
     delay = (due - clock.now()).total_seconds()
@@ -120,9 +121,9 @@ def sweep() -> dict:
     stale_events = events.unprocessed_ids(older_than=stale)
     for event_id in stale_events:
         process_stale_event(event_id)
-    released = sending.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
+    released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
     db.session.commit()
-    if sending.has_due_work():
+    if claims.has_due_work():
         wake_senders()
     finish_broadcasts(None)
     return {"released": released, "events": len(stale_events)}

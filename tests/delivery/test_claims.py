@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from portal.models import Delivery
 from portal.services.broadcasting import broadcasts
-from portal.services.delivery import sending
+from portal.services.delivery import claims
+from portal.services.delivery.ledger import open_ledger
 from tests.faults.seed import seed_school
 
 
@@ -30,8 +31,8 @@ def fanned_out(db, guardians: int):
 
 def test_a_claim_takes_one_batch_however_many_are_due(db):
     fanned_out(db, guardians=300)
-    first = sending.claim_batch(limit=10)
-    second = sending.claim_batch(limit=10)
+    first = claims.claim_batch(limit=10)
+    second = claims.claim_batch(limit=10)
     db.session.commit()
 
     held = db.session.scalars(sa.select(Delivery.id).where(Delivery.status == "sending")).all()
@@ -43,14 +44,14 @@ def test_a_claim_takes_one_batch_however_many_are_due(db):
 def claimed_school(db, guardians: int = 3):
     """A school whose notice to everyone has been fanned out and claimed by one sender."""
     broadcast = fanned_out(db, guardians)
-    ids = sending.claim_batch()
+    ids = claims.claim_batch()
     db.session.commit()
-    return broadcast, sending.load_jobs(ids)
+    return broadcast, claims.load_jobs(ids)
 
 
 def test_the_ledger_stores_each_wamid_with_its_time_and_tells_what_stops_the_next(db):
     broadcast, jobs = claimed_school(db)
-    with sending.ledger() as ledger:
+    with open_ledger() as ledger:
         assert ledger.gate(jobs[0].delivery) == (False, False)
         before = datetime.datetime.now(datetime.UTC)
         waiting = ledger.accepted(jobs[0].delivery, wamid="wamid.A", sent_as="text", language="en")
@@ -76,7 +77,7 @@ def test_without_prepared_statements_the_ledger_stores_the_same(db, app, monkeyp
     """Behind a pooler in transaction mode nothing may stay prepared on a connection."""
     monkeypatch.setitem(app.config, "DATABASE_PREPARED_STATEMENTS", False)
     _, jobs = claimed_school(db)
-    with sending.ledger() as ledger:
+    with open_ledger() as ledger:
         ledger.accepted(jobs[0].delivery, wamid="wamid.plain", sent_as="text", language="en")
         if db.engine.dialect.name == "postgresql":
             prepared = ledger.connection.exec_driver_sql("SELECT name FROM pg_prepared_statements")
@@ -89,7 +90,7 @@ def test_ledgers_one_after_another_leave_nothing_prepared_on_pooled_connections(
     _, jobs = claimed_school(db)
     postgres = db.engine.dialect.name == "postgresql"
     for job, wamid in zip(jobs, ("wamid.1", "wamid.2", "wamid.3"), strict=True):
-        with sending.ledger() as ledger:  # each takes a connection from the pool
+        with open_ledger() as ledger:  # each takes a connection from the pool
             ledger.accepted(job.delivery, wamid=wamid, sent_as="text", language="en")
             if postgres:  # planned once for this sender, while it sends
                 names = ledger.connection.exec_driver_sql(

@@ -11,8 +11,9 @@ from portal.extensions import db
 from portal.models import School, Template
 from portal.services.common import audit
 from portal.services.common.secrets import encrypt
-from portal.services.delivery import alerts, sending
+from portal.services.delivery import alerts
 from portal.services.roster.records import Conflict
+from portal.services.wording import templates
 from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
 from portal.services.wording.template_texts import LANGUAGES, PURPOSES, ShippedTemplate, shipped
 
@@ -128,7 +129,7 @@ def template_choices(*, school: School) -> list[TemplateChoice]:
             lang,
             *_effective(rows, purpose, lang),
             saved=(purpose, lang) in rows,
-            sent_as=sending.choose_template(school, purpose, lang),
+            sent_as=templates.choose_template(school, purpose, lang),
             wording=shipped(purpose, lang),
         )
         for purpose in PURPOSES
