@@ -16,6 +16,9 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.services.accounts import tokens, users
+from portal.services.common import refusals
+from portal.services.roster import teachers
 from portal.services.roster.cells import Local
 from portal.services.roster.importing import KINDS, ImportReport, import_csv
 from portal.services.school import demo as demo_data
@@ -37,7 +40,7 @@ def speaking(language: str = "en"):
     with force_locale(language):
         try:
             yield
-        except schools.SetupError as exc:
+        except refusals.SetupError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
 
@@ -93,7 +96,7 @@ def teacher_add(slug, name, phone, classes, language):
     """Add a teacher who sends notices from WhatsApp."""
     names = [c for c in classes.replace(";", ",").split(",") if c.strip()]
     with speaking():
-        teacher = schools.create_teacher(
+        teacher = teachers.create_teacher(
             school=schools.get_school(slug),
             name=name,
             phone=phone,
@@ -108,7 +111,7 @@ def teacher_add(slug, name, phone, classes, language):
 @user_cli.command("add")
 @click.argument("slug")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(schools.USER_ROLES), required=True)
+@click.option("--role", type=click.Choice(users.USER_ROLES), required=True)
 @click.option("--name", default="", help="The person's name, as the portal shows it.")
 def user_add(slug, email, role, name):
     """Add a portal user; the password is asked for (or read from SANDESH_USER_PASSWORD)."""
@@ -117,7 +120,7 @@ def user_add(slug, email, role, name):
         password = os.environ.get("SANDESH_USER_PASSWORD") or click.prompt(
             "Password", hide_input=True, confirmation_prompt=True
         )
-        user = schools.create_user(
+        user = users.create_user(
             school=school, email=email, role=role, password=password, name=name
         )
         db.session.commit()
@@ -129,7 +132,7 @@ def user_add(slug, email, role, name):
 def token_create(slug):
     """Create an API token for a school and print it (this once only)."""
     with speaking():
-        _row, token = schools.create_api_token(school=schools.get_school(slug))
+        _row, token = tokens.create_api_token(school=schools.get_school(slug))
         db.session.commit()
     click.echo(token)
     click.echo("Store it now: it is not kept and cannot be shown again.", err=True)

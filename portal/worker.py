@@ -2,9 +2,10 @@
 imported, so the consumer knows every task and periodic schedule, and the app made as the
 consumer starts rather than by the first task it runs."""
 
+from portal import create_app
 from portal.extensions import huey
-from portal.tasks import delivery, events, flask_app, sandbox
+from portal.tasks import delivery, events, install_app, sandbox
 
-flask_app()
+install_app(create_app())
 
 __all__ = ["delivery", "events", "huey", "sandbox"]

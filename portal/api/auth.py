@@ -7,8 +7,8 @@ from flask import g, request
 
 from portal.extensions import db
 from portal.models import ApiToken, School
+from portal.services.accounts.tokens import hash_token
 from portal.services.common import clock
-from portal.services.school.schools import hash_token
 
 
 def error(status: int, code: str, message: str, **extra):

@@ -3,6 +3,8 @@ a task only wakes a worker, and a periodic sweeper re-enqueues what no one holds
 
 import functools
 
+from flask import current_app, has_app_context
+
 from portal.extensions import huey
 
 _app = None
@@ -36,17 +38,21 @@ def app_task(*, periodic=None, lock: str | None = None, **task_kwargs):
 
 
 def flask_app():
-    """The app tasks run in: the caller's in immediate mode, else this process's own."""
-    global _app
-    from flask import current_app, has_app_context
-
-    if has_app_context():  # immediate mode (tests) or a task called from app code
+    """The app tasks run in: the caller's when there is one (immediate mode in tests, a task
+    called from app code), else the one this consumer process installed at its start."""
+    if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from portal import create_app
-
-        _app = create_app()
+        raise RuntimeError(
+            "no app for tasks: start consumers with `huey_consumer portal.worker.huey`"
+        )
     return _app
 
 
-__all__ = ["SCHEDULE_PRIORITY", "URGENT_PRIORITY", "app_task", "flask_app", "huey"]
+def install_app(app) -> None:
+    """Give this process's tasks their app (`portal.worker` does, as the consumer starts)."""
+    global _app
+    _app = app
+
+
+__all__ = ["SCHEDULE_PRIORITY", "URGENT_PRIORITY", "app_task", "flask_app", "huey", "install_app"]

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import AuditLog, Broadcast
+from portal.services.accounts.tokens import create_api_token
 from portal.services.common import clock
-from portal.services.school.schools import create_api_token
 from tests.delivery.conftest import make_broadcast
 from tests.factories import SchoolFactory
 

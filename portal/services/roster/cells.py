@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.lexicon.numerals import localize_digits, to_ascii_digits
 from portal.models.roster import SECTIONS_NE
+from portal.services.common.refusals import SetupError
 
 GRADES = range(1, 13)
 NAME_MAX = 200
@@ -137,3 +138,11 @@ def clean_name(raw: str, *, required: bool = True) -> str | None:
 def same_name(a: str | None, b: str | None) -> bool:
     """Whether two spellings name the same person (case and spacing aside)."""
     return (a or "").casefold() == (b or "").casefold()
+
+
+def name_or_refuse(raw: str | None, *, required: bool = True) -> str | None:
+    """A name for a school or teacher being set up, tidied; a bad one is a SetupError."""
+    try:
+        return clean_name(raw, required=required)
+    except CellError as exc:
+        raise SetupError(exc.reason) from None

@@ -4,10 +4,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.models import SchoolClass, Student, StudentGuardian, Teacher
+from portal.models import School, SchoolClass, Student, StudentGuardian, Teacher
 from portal.models.people import teacher_classes
 from portal.models.roster import SECTIONS_NE
 from portal.services.common import audit
+from portal.services.common.dates import current_bs_year
+from portal.services.common.refusals import SetupError
+from portal.services.roster.cells import CellError, parse_class_name
 from portal.services.roster.records import Conflict
 
 FIELDS = ("grade", "section", "academic_year")
@@ -118,3 +121,31 @@ def teachers_by_class(*, school_id: int, class_id: int | None = None) -> dict[in
     for cid, teacher in db.session.execute(query):
         found.setdefault(cid, []).append(teacher)
     return found
+
+
+def find_classes(*, school: School, names: list[str]) -> list[SchoolClass]:
+    """This year's classes named as the school writes them (`5A`, `५क`); unknown ones refused."""
+    keys = []
+    for raw in names:
+        try:
+            keys.append(parse_class_name(raw))
+        except CellError as exc:
+            raise SetupError(exc.reason) from None
+    if not keys:
+        return []
+    query = sa.select(SchoolClass).where(
+        SchoolClass.school_id == school.id, SchoolClass.academic_year == current_bs_year()
+    )
+    found = {(c.grade, c.section): c for c in db.session.scalars(query)}
+    missing = [f"{grade}{section}" for grade, section in keys if (grade, section) not in found]
+    if missing:
+        known = sorted(found)
+        raise SetupError(
+            _l(
+                "No class %(names)s this year (it has: %(known)s); "
+                "import the roster or add the class first.",
+                names=", ".join(missing),
+                known=", ".join(f"{g}{s}" for g, s in known) or "-",
+            )
+        )
+    return sorted({found[key] for key in keys}, key=lambda c: (c.grade, c.section))

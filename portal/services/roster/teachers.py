@@ -5,8 +5,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import SchoolClass, Teacher
+from portal.models import School, SchoolClass, Teacher
 from portal.services.common import audit
+from portal.services.common.phones import InvalidPhone, normalize_phone
+from portal.services.common.refusals import SetupError, must_be_new
+from portal.services.roster.cells import name_or_refuse
+from portal.services.roster.classes import find_classes
 from portal.services.roster.records import Conflict
 
 FIELDS = ("name", "phone", "language")
@@ -83,3 +87,45 @@ def _classes(school_id: int, class_ids) -> list[SchoolClass]:
 
 def _names(classes) -> str:
     return ", ".join(f"{c.name} ({c.academic_year})" for c in classes)
+
+
+def create_teacher(
+    *,
+    school: School,
+    name: str,
+    phone: str,
+    class_names: list[str] = (),
+    language: str = "ne",
+    user_id: int | None = None,
+) -> Teacher:
+    """A teacher who may send notices from this phone to these classes (which must exist)."""
+    name = name_or_refuse(name)
+    try:
+        phone = normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise SetupError(exc.reason) from None
+    if language not in ("ne", "en"):
+        raise SetupError(_l("The language must be ne or en."))
+    classes = find_classes(school=school, names=class_names)
+    must_be_new(
+        sa.and_(Teacher.school_id == school.id, Teacher.phone == phone),
+        _l("A teacher with the phone %(phone)s exists already.", phone=phone),
+    )
+    teacher = Teacher(school_id=school.id, name=name, phone=phone, language=language)
+    teacher.classes = classes
+    db.session.add(teacher)
+    db.session.flush()
+    changes = {
+        "name": [None, name],
+        "phone": [None, phone],
+        "language": [None, language],
+        "classes": [None, ", ".join(c.name for c in classes)],
+    }
+    audit.record(
+        school_id=school.id,
+        user_id=user_id,
+        action="teacher.create",
+        target=teacher,
+        changes=changes,
+    )
+    return teacher

@@ -7,9 +7,11 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Guardian, School, SchoolClass, Student, Teacher, User
+from portal.services.accounts import users
 from portal.services.accounts.passwords import hash_password
 from portal.services.common import audit
 from portal.services.common.dates import current_bs_year
+from portal.services.roster import teachers
 from portal.services.roster.importing import import_records
 from portal.services.school import schools
 
@@ -155,7 +157,7 @@ def _teachers(school: School) -> None:
     known = set(db.session.scalars(sa.select(Teacher.phone).where(Teacher.school_id == school.id)))
     for name, phone, classes, language in TEACHERS:
         if phone not in known:
-            schools.create_teacher(
+            teachers.create_teacher(
                 school=school, name=name, phone=phone, class_names=classes, language=language
             )
 
@@ -168,7 +170,7 @@ def _users(school: School) -> None:
     hashed = hash_password(PASSWORD)  # slow on purpose: one hash serves both demo logins
     for email, role, name in USERS:
         if email not in known:
-            schools.create_user(
+            users.create_user(
                 school=school,
                 email=email,
                 role=role,
