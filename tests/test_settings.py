@@ -16,7 +16,7 @@ from portal.services.common import dates
 from portal.services.common.secrets import decrypt, encrypt
 from portal.services.delivery import alerts, transport
 from portal.services.wording import template_texts, templates
-from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
+from portal.services.wording.template_texts import DEFAULT_TEMPLATES
 from tests.delivery.conftest import RecordingTransport, make_broadcast
 from tests.factories import (
     ClassFactory,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.models import School
 from portal.services.school import settings
+from portal.services.wording import templates
 from portal.tasks.delivery import wake_senders
 from portal.web.editing import apply_form
 from portal.web.forms import SettingsForm, TemplatesForm
@@ -83,7 +84,7 @@ def _templates_page(form, school, choices, status=200):
 @admin_only
 def edit_templates():
     school = _school()
-    choices = settings.template_choices(school=school)
+    choices = templates.template_choices(school=school)
     data = {}
     for choice in choices:
         data[f"{choice.purpose}_{choice.language}_name"] = choice.name
@@ -97,9 +98,11 @@ def update_templates():
     school = _school()
     form = TemplatesForm()
     if not form.validate_on_submit():
-        choices = settings.template_choices(school=school)
+        choices = templates.template_choices(school=school)
         return _templates_page(form, school, choices, status=422)
-    changes = settings.save_templates(school=school, user_id=current_user.id, choices=form.values())
+    changes = templates.save_templates(
+        school=school, user_id=current_user.id, choices=form.values()
+    )
     db.session.commit()
     flash(_("Templates saved.") if changes else _("Nothing changed."))
     return redirect(url_for(".edit_templates"))

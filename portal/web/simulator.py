@@ -31,8 +31,7 @@ from portal.services.common.dates import NEPAL
 from portal.services.common.phones import InvalidPhone, normalize_phone
 from portal.services.delivery import sending
 from portal.services.delivery.transport import is_sandbox
-from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
-from portal.services.wording.template_texts import BODIES
+from portal.services.wording.template_texts import BODIES, DEFAULT_TEMPLATES
 from portal.web.htmx import is_htmx, render_page
 from portal.web.i18n import locale_code, number
 from portal.web.tenancy import admin_only, school_id, scoped

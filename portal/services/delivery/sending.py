@@ -20,6 +20,7 @@ from portal.services.delivery import alerts, ratelimit, statuses
 from portal.services.delivery.claims import Job
 from portal.services.delivery.ledger import Ledger
 from portal.services.wording import parent_messages
+from portal.services.wording.template_texts import TEMPLATE_PURPOSE
 from portal.services.wording.templates import choose_template
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
 from portal.whatsapp.errors import reason as error_reason
@@ -119,7 +120,7 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
             broadcast, broadcast.school, job.children, guardian.language
         )
         return transport.send_text(body=body, **common), "text", guardian.language
-    purpose = parent_messages.TEMPLATE_PURPOSE[broadcast.kind]
+    purpose = TEMPLATE_PURPOSE[broadcast.kind]
     name, language = choose_template(broadcast.school, purpose, guardian.language)
     params = parent_messages.template_params(broadcast, broadcast.school, job.children, language)
     wamid = transport.send_template(name=name, language=language, params=params, **common)

@@ -1,21 +1,17 @@
 """A school's own settings: names, its WhatsApp number and token, quiet hours, what teachers
-may do, sending after a pause, and which Meta templates it sends with."""
+may do, and sending again after a pause (its templates: `wording.templates`)."""
 
-from dataclasses import dataclass
 from datetime import time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.models import School, Template
+from portal.models import School
 from portal.services.common import audit
 from portal.services.common.secrets import encrypt
 from portal.services.delivery import alerts
 from portal.services.roster.records import Conflict
-from portal.services.wording import templates
-from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
-from portal.services.wording.template_texts import LANGUAGES, PURPOSES, ShippedTemplate, shipped
 
 GENERAL_FIELDS = (
     "name",
@@ -101,78 +97,3 @@ def resume_sending(*, school: School, user_id: int | None) -> bool:
     )
     alerts.resume_sending(school=school)
     return True
-
-
-@dataclass
-class TemplateChoice:
-    """A purpose in a language: the Meta template the school uses, and what is sent."""
-
-    purpose: str
-    language: str
-    name: str
-    approved: bool
-    saved: bool  # False while the school still relies on the shipped defaults
-    sent_as: tuple[str, str]  # (name, language) a parent reading this language gets
-    wording: ShippedTemplate
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return self.wording.params
-
-
-def template_choices(*, school: School) -> list[TemplateChoice]:
-    """Every (purpose, language) as it stands, in PURPOSES order, Nepali first."""
-    rows = _template_rows(school)
-    return [
-        TemplateChoice(
-            purpose,
-            lang,
-            *_effective(rows, purpose, lang),
-            saved=(purpose, lang) in rows,
-            sent_as=templates.choose_template(school, purpose, lang),
-            wording=shipped(purpose, lang),
-        )
-        for purpose in PURPOSES
-        for lang in LANGUAGES
-    ]
-
-
-def _template_rows(school: School) -> dict[tuple[str, str], Template]:
-    rows = db.session.scalars(sa.select(Template).where(Template.school_id == school.id))
-    return {(row.purpose, row.language): row for row in rows}
-
-
-def _effective(rows: dict, purpose: str, lang: str) -> tuple[str, bool]:
-    """(name, approved) as sending sees it: a purpose with no rows uses the shipped name in
-    every language; once it has rows, a language without one is not approved."""
-    row = rows.get((purpose, lang))
-    if row is not None:
-        return row.meta_name, row.approved
-    has_rows = any(key[0] == purpose for key in rows)
-    return DEFAULT_TEMPLATES[purpose][0], not has_rows
-
-
-def save_templates(
-    *, school: School, user_id: int | None, choices: dict[tuple[str, str], tuple[str, bool]]
-) -> dict:
-    """Store a name and approval for every purpose and language (rows for all of them, so
-    what the page shows is what sending does); audits what changed and returns it."""
-    rows = _template_rows(school)
-    changes = {}
-    for (purpose, lang), (name, approved) in choices.items():
-        old_name, old_approved = _effective(rows, purpose, lang)
-        row = rows.get((purpose, lang))
-        if row is None:
-            row = Template(school_id=school.id, purpose=purpose, language=lang)
-            row.params = list(DEFAULT_TEMPLATES[purpose][1])
-            db.session.add(row)
-        row.meta_name, row.approved = name, approved
-        if old_name != name:
-            changes[f"{purpose}.{lang}.name"] = [old_name, name]
-        if old_approved != approved:
-            changes[f"{purpose}.{lang}.approved"] = [old_approved, approved]
-    if changes:
-        audit.record(
-            school_id=school.id, user_id=user_id, action="templates.update", changes=changes
-        )
-    return changes

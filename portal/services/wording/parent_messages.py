@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.services.common import clock, dates
+from portal.services.wording.template_texts import DEFAULT_TEMPLATES, TEMPLATE_PURPOSE
 
 KIND_LABELS = {
     "notice": _l("Notice"),
@@ -15,21 +16,6 @@ KIND_LABELS = {
     "absence": _l("Absence"),
     "event": _l("Event"),
     "emergency": _l("Emergency"),
-}
-# Which template purpose each kind of broadcast is sent with outside the 24-hour window.
-TEMPLATE_PURPOSE = {
-    "notice": "notice",
-    "event": "notice",
-    "emergency": "notice",
-    "homework": "homework",
-    "absence": "absence",
-}
-# The UTILITY templates Sandesh ships (README: "WhatsApp templates"); a school may rename them.
-DEFAULT_TEMPLATES = {
-    "notice": ("sandesh_notice", ["school", "students", "message"]),
-    "homework": ("sandesh_homework", ["school", "students", "subject", "message"]),
-    "absence": ("sandesh_absence", ["school", "students", "date"]),
-    "reminder": ("sandesh_reminder", ["school", "message"]),
 }
 
 

@@ -3,13 +3,26 @@
 One place for the text: the settings page shows it, and README.md prints the section that
 `readme_section()` writes (a test keeps the two the same). Every body starts and ends with
 fixed text and separates its named parameters with words, as Meta requires, and says how
-to stop the messages. `python -m portal.services.template_texts` prints the README section.
+to stop the messages. `python -m portal.services.wording.template_texts` prints the README section.
 """
 
 from dataclasses import dataclass
 
-from portal.services.wording.parent_messages import DEFAULT_TEMPLATES
-
+# Which template purpose each kind of broadcast is sent with outside the 24-hour window.
+TEMPLATE_PURPOSE = {
+    "notice": "notice",
+    "event": "notice",
+    "emergency": "notice",
+    "homework": "homework",
+    "absence": "absence",
+}
+# The UTILITY templates Sandesh ships (README: "WhatsApp templates"); a school may rename them.
+DEFAULT_TEMPLATES = {
+    "notice": ("sandesh_notice", ["school", "students", "message"]),
+    "homework": ("sandesh_homework", ["school", "students", "subject", "message"]),
+    "absence": ("sandesh_absence", ["school", "students", "date"]),
+    "reminder": ("sandesh_reminder", ["school", "message"]),
+}
 CATEGORY = "UTILITY"
 LANGUAGES = ("ne", "en")
 LANGUAGE_NAMES = {"ne": "Nepali", "en": "English"}
