@@ -166,7 +166,7 @@ def wait_settled(app, broadcast_id: int, timeout: float) -> dict:
 
     from portal.extensions import db
     from portal.models import Broadcast
-    from portal.services.broadcasting import broadcasts
+    from portal.services.broadcasting import delivery_counts
 
     deadline = time.monotonic() + timeout
     with app.app_context():
@@ -176,7 +176,7 @@ def wait_settled(app, broadcast_id: int, timeout: float) -> dict:
                 sa.select(Broadcast.status).where(Broadcast.id == broadcast_id)
             )
             if status == "completed":
-                return broadcasts.counts(broadcast_id)
+                return delivery_counts.of_broadcast(broadcast_id)
             time.sleep(0.2)
     raise SystemExit(f"broadcast {broadcast_id} did not complete in {timeout} s")
 

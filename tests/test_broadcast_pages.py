@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from markupsafe import escape
 
 from portal.models import Alert, AuditLog, Broadcast, Delivery, School
-from portal.services.broadcasting import broadcasts
+from portal.services.broadcasting import delivery_counts, dispatch
 from portal.services.common import clock, dates
 from portal.services.delivery import alerts, transport
 from portal.tasks.delivery import start_broadcast
@@ -551,8 +551,8 @@ def test_the_date_box_shows_the_bikram_sambat_date(admin_portal):
 def _paused_with_waiting_messages(school, db) -> Broadcast:
     """A broadcast fanned out but not sent, then Meta pauses the school (code 131048)."""
     broadcast = make_broadcast(school, ["5A"])
-    assert broadcasts.claim(broadcast.id)
-    broadcasts.fan_out(broadcast)
+    assert dispatch.claim(broadcast.id)
+    dispatch.fan_out(broadcast)
     alerts.raise_for(school_id=school.id, code=131048, pause=True, details="spam rate limit")
     db.session.commit()
     return broadcast
@@ -597,11 +597,14 @@ def test_the_nav_links_to_broadcasts(admin_portal):
 
 
 def test_deliveries_counted_together_match_the_api_counts(roster, school, recorder, db):
-    from portal.services.broadcasting import progress
 
     one = _sent(school, recorder)
     two = make_broadcast(school, ["5A"], scheduled_at=clock.now() + timedelta(hours=1))
-    together = progress.counts_for([one.id, two.id])
-    assert together[one.id] == broadcasts.counts(one.id)
-    assert together[two.id] == broadcasts.counts(two.id) == dict.fromkeys(together[two.id], 0)
+    together = delivery_counts.of_broadcasts([one.id, two.id])
+    assert together[one.id] == delivery_counts.of_broadcast(one.id)
+    assert (
+        together[two.id]
+        == delivery_counts.of_broadcast(two.id)
+        == dict.fromkeys(together[two.id], 0)
+    )
     assert _count(db, Delivery, Delivery.broadcast_id == one.id) == 4

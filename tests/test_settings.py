@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from portal.config import PROJECT_ROOT
 from portal.models import Alert, AuditLog, School, Template
-from portal.services.broadcasting import broadcasts
+from portal.services.broadcasting import broadcasts, dispatch
 from portal.services.common import dates
 from portal.services.common.secrets import decrypt, encrypt
 from portal.services.delivery import alerts, transport
@@ -324,8 +324,8 @@ def paused(school, db, recorder):
         guardian = GuardianFactory(school=school, phone=phone, language="en")
         StudentGuardianFactory(student=student, guardian=guardian)
     broadcast = make_broadcast(school, ["5A"])
-    assert broadcasts.claim(broadcast.id)
-    broadcasts.fan_out(broadcast)
+    assert dispatch.claim(broadcast.id)
+    dispatch.fan_out(broadcast)
     alerts.raise_for(school_id=school.id, code=131048, pause=True, details="spam rate limit")
     db.session.commit()
     return broadcast

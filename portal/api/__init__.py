@@ -8,7 +8,7 @@ from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
 from portal.models import Broadcast
-from portal.services.broadcasting import broadcasts
+from portal.services.broadcasting import broadcasts, delivery_counts
 from portal.services.common import audit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,7 +19,7 @@ MAX_PER_PAGE = 100
 
 
 def _show(broadcast: Broadcast) -> dict:
-    return BroadcastOut().dump(broadcast) | {"counts": broadcasts.counts(broadcast.id)}
+    return BroadcastOut().dump(broadcast) | {"counts": delivery_counts.of_broadcast(broadcast.id)}
 
 
 def _get(broadcast_id: int) -> Broadcast:

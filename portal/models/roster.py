@@ -6,11 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.lexicon import classnames
 from portal.models.base import Timestamps, UTCDateTime, utcnow
 from portal.models.people import GUARDIAN_LANGUAGES
-
-# Nepali section letters in the order schools use them: क = A, ख = B, ...
-SECTIONS_NE = "कखगघङचछजझञ"
 
 
 class SchoolClass(Timestamps, db.Model):
@@ -31,17 +29,12 @@ class SchoolClass(Timestamps, db.Model):
     @property
     def name(self) -> str:
         """The name as the school writes it: `5A`, `10B`, or `5` for a one-section grade."""
-        return f"{self.grade}{self.section}"
+        return classnames.name_of(self.grade, self.section)
 
     @property
     def name_ne(self) -> str:
         """The name in Nepali: Devanagari digits and section letter (`५क`)."""
-        from portal.lexicon.numerals import to_devanagari
-
-        letter = self.section
-        if len(letter) == 1 and "A" <= letter <= "J":
-            letter = SECTIONS_NE[ord(letter) - ord("A")]
-        return f"{to_devanagari(str(self.grade))}{letter}"
+        return classnames.name_ne_of(self.grade, self.section)
 
     def __repr__(self) -> str:
         return f"<SchoolClass {self.name} {self.academic_year}>"

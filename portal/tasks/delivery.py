@@ -9,7 +9,8 @@ from datetime import timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.services.broadcasting import broadcasts
+from portal.models import Broadcast
+from portal.services.broadcasting import dispatch
 from portal.services.common import clock
 from portal.services.conversations import events
 from portal.services.delivery import claims, sending, transport
@@ -24,9 +25,9 @@ RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
 @app_task(priority=URGENT_PRIORITY)
 def start_broadcast(broadcast_id: int) -> bool:
     """Claim a due broadcast (only one caller wins), fan it out and wake the senders."""
-    if not broadcasts.claim(broadcast_id):
+    if not dispatch.claim(broadcast_id):
         return False
-    broadcasts.fan_out(db.session.get(broadcasts.Broadcast, broadcast_id))
+    dispatch.fan_out(db.session.get(Broadcast, broadcast_id))
     db.session.commit()
     wake_senders(broadcast_id)
     return True
@@ -97,9 +98,9 @@ def after_send(job, outcome: str) -> None:
 
 
 def finish_broadcasts(broadcast_id: int | None) -> None:
-    ids = [broadcast_id] if broadcast_id else broadcasts.sending_ids()
+    ids = [broadcast_id] if broadcast_id else dispatch.sending_ids()
     for bid in ids:
-        broadcasts.complete_if_done(bid)
+        dispatch.complete_if_done(bid)
     db.session.commit()
 
 
@@ -107,7 +108,7 @@ def finish_broadcasts(broadcast_id: int | None) -> None:
 def dispatch_due() -> int:
     """Every minute: start every broadcast whose time has come (the eta may have been lost)."""
     started = 0
-    for broadcast_id in broadcasts.due_ids():
+    for broadcast_id in dispatch.due_ids():
         started += bool(start_broadcast.call_local(broadcast_id))
     return started
 

@@ -10,11 +10,12 @@ from markupsafe import escape
 from portal.extensions import db
 from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, School
-from portal.services.broadcasting import broadcasts
-from portal.services.broadcasting import progress as views
+from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets, tracking
 from portal.services.common import audit, clock, dates
+from portal.services.delivery import reasons
 from portal.services.wording.parent_messages import KIND_LABELS
 from portal.tasks.delivery import enqueue_start
+from portal.web import broadcast_labels
 from portal.web.broadcast_form import BroadcastForm, parse_date
 from portal.web.htmx import is_htmx, render_page
 from portal.web.i18n import locale_code
@@ -28,8 +29,8 @@ bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 def index():
     query = scoped(Broadcast).order_by(Broadcast.id.desc())
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
-    counts = views.counts_for([b.id for b in page.items])
-    return render_page("broadcasts/index.html", block="rows", page=page, counts=counts)
+    shown = delivery_counts.of_broadcasts([b.id for b in page.items])
+    return render_page("broadcasts/index.html", block="rows", page=page, counts=shown)
 
 
 def _compose(form: BroadcastForm, *, status: int = 200, block: str | None = None, **extra):
@@ -38,7 +39,7 @@ def _compose(form: BroadcastForm, *, status: int = 200, block: str | None = None
         block=block,
         status=status,
         form=form,
-        grades=views.target_choices(school_id()),
+        grades=targets.target_choices(school_id()),
         max_body=broadcasts.MAX_BODY,
         bs=_bs_label(form.send_date.data),
         **extra,
@@ -98,7 +99,7 @@ def _invalid(form: BroadcastForm):
 
 def _preview(form, broadcast, school, requested):
     """Who and what, as the broadcast would go now; nothing is kept."""
-    shown = views.preview(broadcast, school=school, requested=requested)
+    shown = preview.preview(broadcast, school=school, requested=requested)
     db.session.rollback()
     return _compose(form, block="preview", preview=shown)
 
@@ -148,7 +149,7 @@ def show(broadcast_id):
     return render_page(
         "broadcasts/show.html",
         broadcast=broadcast,
-        failures=views.failures(broadcast.id),
+        failures=tracking.failures(broadcast.id),
         **_progress_context(broadcast),
         **_rows_context(broadcast),
     )
@@ -196,23 +197,23 @@ def cancel(broadcast_id):
 
 
 def _progress_context(broadcast: Broadcast) -> dict:
-    counts = broadcasts.counts(broadcast.id)
+    tally = delivery_counts.of_broadcast(broadcast.id)
     done = broadcast.status == "completed"
     return {
-        "counts": counts,
-        "bar": views.bar(counts),
-        "live": broadcast.status in views.LIVE,
-        "reach": views.reach(counts) if done else None,
-        "took": _duration(views.time_to_deliver(broadcast)) if done else None,
+        "counts": tally,
+        "bar": broadcast_labels.bar(tally),
+        "live": broadcast.status in broadcast_labels.LIVE,
+        "reach": tracking.reach(tally) if done else None,
+        "took": _duration(tracking.time_to_deliver(broadcast)) if done else None,
         "paused": broadcast.school.sending_paused_at is not None,
     }
 
 
 def _rows_context(broadcast: Broadcast) -> dict:
     q = request.args.get("q", "").strip()
-    query = views.delivery_rows(broadcast_id=broadcast.id, q=q)
+    query = tracking.delivery_rows(broadcast_id=broadcast.id, q=q)
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
-    return {"page": page, "children": views.children_of(page.items), "q": q}
+    return {"page": page, "children": tracking.children_of(page.items), "q": q}
 
 
 def _duration(delta) -> str | None:
@@ -229,17 +230,17 @@ def _datetime(moment) -> str:
 
 @bp.app_template_filter("broadcast_status")
 def broadcast_status(status: str) -> str:
-    return str(views.BROADCAST_STATUS_LABELS.get(status, status))
+    return str(broadcast_labels.BROADCAST_STATUS_LABELS.get(status, status))
 
 
 @bp.app_template_filter("delivery_status")
 def delivery_status(status: str) -> str:
-    return str(views.DELIVERY_STATUS_LABELS.get(status, status))
+    return str(broadcast_labels.DELIVERY_STATUS_LABELS.get(status, status))
 
 
 @bp.app_template_filter("broadcast_source")
 def broadcast_source(source: str) -> str:
-    return str(views.SOURCE_LABELS.get(source, source))
+    return str(broadcast_labels.SOURCE_LABELS.get(source, source))
 
 
 @bp.app_template_filter("kind_label")
@@ -249,14 +250,14 @@ def kind_label(kind: str) -> str:
 
 @bp.app_template_filter("targets")
 def target_list(given: list[str]) -> str:
-    return ", ".join(views.target_label(t, locale_code()) for t in given or ())
+    return ", ".join(broadcast_labels.target_label(t, locale_code()) for t in given or ())
 
 
 @bp.app_template_global("delivery_reason")
 def delivery_reason(delivery) -> str | None:
-    return views.delivery_reason(delivery)
+    return reasons.delivery_reason(delivery)
 
 
 @bp.app_template_global("alert_text")
 def alert_text(alert) -> str:
-    return views.alert_text(alert)
+    return broadcast_labels.alert_text(alert)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.extensions import db
 from portal.models import AuditLog, Guardian, School, SchoolClass, Student, Teacher
-from portal.services.broadcasting import progress
+from portal.services.broadcasting import delivery_counts, tracking
 from portal.services.delivery import alerts
 from portal.services.school import settings
 from portal.tasks.delivery import wake_senders
@@ -41,14 +41,14 @@ def index():
         .limit(8)
         .options(sa.orm.joinedload(AuditLog.user))
     ).all()
-    latest = progress.latest(school_id())
+    latest = tracking.latest(school_id())
     return render_page(
         "dashboard/index.html",
         counts=counts,
         recent=recent,
         alerts=alerts.open_alerts(school_id()),
         latest=latest,
-        latest_counts=progress.counts_for([b.id for b in latest]),
+        latest_counts=delivery_counts.of_broadcasts([b.id for b in latest]),
     )
 
 

@@ -26,10 +26,10 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from portal.lexicon.classnames import section_latin
 from portal.lexicon.numerals import to_ascii_digits
 from portal.services.common.dates import current_bs_year
 from portal.services.common.phones import InvalidPhone, normalize_phone
-from portal.services.roster.classes import normalize_section
 from portal.services.wording.template_texts import LANGUAGES as TEMPLATE_LANGUAGES
 from portal.services.wording.template_texts import PURPOSES as TEMPLATE_PURPOSES
 
@@ -113,7 +113,7 @@ class ClassForm(RosterForm):
     )
     section = StringField(
         _l("Section"),
-        filters=[normalize_section],
+        filters=[section_latin],
         validators=[Regexp(r"^[A-Z]{0,8}$", message=_l("Use letters only, such as A or B."))],
     )
     academic_year = NumberField(

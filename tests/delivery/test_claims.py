@@ -5,7 +5,7 @@ import datetime
 import sqlalchemy as sa
 
 from portal.models import Delivery
-from portal.services.broadcasting import broadcasts
+from portal.services.broadcasting import broadcasts, dispatch
 from portal.services.delivery import claims
 from portal.services.delivery.ledger import open_ledger
 from tests.faults.seed import seed_school
@@ -23,8 +23,8 @@ def fanned_out(db, guardians: int):
         body_ne=None,
         source="portal",
     )
-    broadcasts.claim(broadcast.id)
-    broadcasts.fan_out(broadcast)
+    dispatch.claim(broadcast.id)
+    dispatch.fan_out(broadcast)
     db.session.commit()
     return broadcast
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Broadcast, Delivery
-from portal.services.broadcasting import broadcasts
+from portal.services.broadcasting import broadcasts, delivery_counts, dispatch
 from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from tests.delivery.conftest import make_broadcast
@@ -44,8 +44,8 @@ def test_three_children_in_the_targets_are_all_named(db, roster, recorder):
 
 def test_a_second_fan_out_adds_nothing(db, roster, recorder):
     broadcast = make_broadcast(roster["school"], ["5A"])
-    broadcasts.fan_out(broadcast)
-    broadcasts.fan_out(broadcast)
+    dispatch.fan_out(broadcast)
+    dispatch.fan_out(broadcast)
     db.session.commit()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
     assert count == 3
@@ -58,7 +58,7 @@ def test_opted_out_guardians_are_skipped_not_messaged(db, roster, recorder):
     start_broadcast.call_local(broadcast.id)
     assert recorder.to(roster["guardians"]["one"].phone) == []
     assert deliveries(db, broadcast.id)["One Child"].status == "skipped"
-    assert broadcasts.counts(broadcast.id)["skipped"] == 1
+    assert delivery_counts.of_broadcast(broadcast.id)["skipped"] == 1
 
 
 def test_a_broadcast_is_claimed_only_once(db, roster, recorder):
@@ -101,7 +101,7 @@ def test_cancel_during_sending_stops_the_rest(app, db, roster, recorder, monkeyp
     monkeypatch.setattr(recorder, "_send", send_while_cancelled)
     start_broadcast.call_local(broadcast.id)
     db.session.expire_all()
-    tally = broadcasts.counts(broadcast.id)
+    tally = delivery_counts.of_broadcast(broadcast.id)
     assert len(recorder.sent) == 2
     assert tally["sent"] == 2 and tally["skipped"] == 2  # the two unsent ones are cancelled
     assert db.session.get(Broadcast, broadcast.id).status == "cancelled"

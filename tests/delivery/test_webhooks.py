@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from portal.models import Delivery, InboundMessage, StatusEvent, WebhookEvent
+from portal.services.broadcasting import dispatch
 from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.signature import sign
@@ -183,10 +184,9 @@ def test_a_status_without_a_known_wamid_is_matched_by_its_callback_data(
     db, client, roster, recorder
 ):
     broadcast = make_broadcast(roster["school"], ["5A"])
-    from portal.services.broadcasting import broadcasts
 
-    broadcasts.claim(broadcast.id)
-    broadcasts.fan_out(broadcast)
+    dispatch.claim(broadcast.id)
+    dispatch.fan_out(broadcast)
     db.session.commit()
     delivery = db.session.scalars(sa.select(Delivery)).first()
     body = status_body(

@@ -1,17 +1,13 @@
-"""Broadcasts: create, claim when due, fan out to deliveries, cancel, count, complete.
-
-Claiming and cancelling are conditional updates: whoever changes the status first wins,
-so the periodic dispatcher and a Huey eta can both try without a broadcast going out twice.
-"""
+"""Broadcasts: creating one (checked: kind, targets, text, a time not past, quiet hours) and
+cancelling one, a conditional update checked again just before each message goes."""
 
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import KINDS, Broadcast, Delivery, Guardian, School
+from portal.models import KINDS, Broadcast, Delivery, School
 from portal.services.broadcasting import targets
 from portal.services.common import clock, dates
 
@@ -111,87 +107,6 @@ def after_quiet_hours(school: School, moment: datetime, kind: str) -> datetime:
     return end.astimezone(moment.tzinfo)
 
 
-def due_ids(limit: int = 100) -> list[int]:
-    """Scheduled broadcasts whose time has come."""
-    query = (
-        sa.select(Broadcast.id)
-        .where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= clock.now())
-        .order_by(Broadcast.scheduled_at)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
-
-
-def claim(broadcast_id: int) -> bool:
-    """Move a due broadcast from scheduled to sending; True only for the one caller that did."""
-    now = clock.now()
-    paused = sa.select(School.id).where(
-        School.id == Broadcast.school_id, School.sending_paused_at.is_not(None)
-    )
-    result = db.session.execute(
-        sa.update(Broadcast)
-        .where(
-            Broadcast.id == broadcast_id,
-            Broadcast.status == "scheduled",
-            Broadcast.scheduled_at <= now,
-            ~sa.exists(paused),
-        )
-        .values(status="sending", started_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def fan_out(broadcast: Broadcast) -> int:
-    """One delivery per guardian (several children → one message), made in bulk; opted-out
-    guardians get a `skipped` row. Unique per (broadcast, guardian): a rerun adds nothing."""
-    classes = targets.resolve_classes(school_id=broadcast.school_id, targets=broadcast.targets)
-    who = targets.recipients(
-        school_id=broadcast.school_id,
-        class_ids=[c.id for c in classes],
-        student_ids=broadcast.student_ids,
-    )
-    opted_out = (
-        set(
-            db.session.scalars(
-                sa.select(Guardian.id).where(
-                    Guardian.id.in_(list(who)), Guardian.opted_out_at.is_not(None)
-                )
-            )
-        )
-        if who
-        else set()
-    )
-    now = clock.now()
-    rows = [
-        {
-            "school_id": broadcast.school_id,
-            "broadcast_id": broadcast.id,
-            "guardian_id": guardian_id,
-            "student_ids": student_ids,
-            "status": "skipped" if guardian_id in opted_out else "pending",
-            "error_reason": "opted out" if guardian_id in opted_out else None,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for guardian_id, student_ids in who.items()
-    ]
-    for start in range(0, len(rows), 1000):
-        db.session.execute(_insert_ignoring_duplicates(rows[start : start + 1000]))
-    return len(rows)
-
-
-def _insert_ignoring_duplicates(rows):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(Delivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["broadcast_id", "guardian_id"])
-    )
-
-
 def cancel(broadcast: Broadcast) -> bool:
     """Stop a scheduled or sending broadcast; its unsent deliveries are cancelled."""
     now = clock.now()
@@ -211,54 +126,3 @@ def cancel(broadcast: Broadcast) -> bool:
     )
     db.session.refresh(broadcast)
     return True
-
-
-def counts(broadcast_id: int) -> dict[str, int]:
-    """Deliveries by status, in the API's shape (pending includes those being sent)."""
-    rows = db.session.execute(
-        sa.select(Delivery.status, sa.func.count())
-        .where(Delivery.broadcast_id == broadcast_id)
-        .group_by(Delivery.status)
-    ).all()
-    return tally(dict(rows))
-
-
-def tally(by_status: dict[str, int]) -> dict[str, int]:
-    """Delivery counts by raw status folded into the API's shape: pending includes those
-    being sent, sent includes those Meta accepted, skipped includes those cancelled."""
-    return {
-        "total": sum(by_status.values()),
-        "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
-        "sent": by_status.get("accepted", 0) + by_status.get("sent", 0),
-        "delivered": by_status.get("delivered", 0),
-        "read": by_status.get("read", 0),
-        "failed": by_status.get("failed", 0),
-        "skipped": by_status.get("skipped", 0) + by_status.get("cancelled", 0),
-    }
-
-
-def complete_if_done(broadcast_id: int) -> bool:
-    """Mark a sending broadcast completed once nothing is pending; records its reach."""
-    waiting = sa.select(Delivery.id).where(
-        Delivery.broadcast_id == broadcast_id, Delivery.status.in_(("pending", "sending"))
-    )
-    if db.session.scalar(waiting.limit(1)) is not None:
-        return False
-    tally = counts(broadcast_id)
-    result = db.session.execute(
-        sa.update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-        .values(
-            status="completed",
-            completed_at=clock.now(),
-            targeted_count=tally["total"] - tally["skipped"],
-            delivered_count=tally["delivered"] + tally["read"],
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def sending_ids() -> list[int]:
-    """Broadcasts being sent now."""
-    return list(db.session.scalars(sa.select(Broadcast.id).where(Broadcast.status == "sending")))

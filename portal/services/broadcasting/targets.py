@@ -4,19 +4,17 @@
 Targets resolve at send time against the school's latest academic year.
 """
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+from portal.lexicon import classnames
 from portal.lexicon.numerals import to_ascii_digits
 from portal.models import Guardian, SchoolClass, Student, StudentGuardian
-from portal.models.roster import SECTIONS_NE
 
 ALL_WORDS = {"ALL", "सबै", "SABAI"}
-_CLASS = re.compile(r"^(\d{1,2})\s*[-/ ]?\s*([A-Z]{0,2}|[क-ञ])$")
 
 
 class UnknownTarget(ValueError):
@@ -46,16 +44,10 @@ class Target:
 
 def parse_target(text: str) -> Target | None:
     """`5A` → Target(5, "A"); `५क` → Target(5, "A"); `5` → Target(5, None); None if unreadable."""
-    cleaned = to_ascii_digits(text.strip()).upper()
-    if cleaned in ALL_WORDS:
+    if to_ascii_digits(text.strip()).upper() in ALL_WORDS:
         return Target(None, None)
-    match = _CLASS.match(cleaned)
-    if not match:
-        return None
-    grade, section = int(match.group(1)), match.group(2)
-    if section and section in SECTIONS_NE:
-        section = "ABCDEFGHIJ"[SECTIONS_NE.index(section)]
-    return Target(grade, section or None)
+    name = classnames.read(text)
+    return None if name is None else Target(name.grade, name.section)
 
 
 def latest_year(school_id: int) -> int | None:
@@ -114,3 +106,17 @@ def recipients(
     for guardian_id, student_id in db.session.execute(query):
         result.setdefault(guardian_id, []).append(student_id)
     return result
+
+
+def target_choices(school_id: int) -> list[tuple[int, list[SchoolClass]]]:
+    """The classes a broadcast can name, grouped by grade (the year targets resolve in)."""
+    year = latest_year(school_id)
+    classes = db.session.scalars(
+        sa.select(SchoolClass)
+        .where(SchoolClass.school_id == school_id, SchoolClass.academic_year == year)
+        .order_by(SchoolClass.grade, SchoolClass.section)
+    )
+    grades: dict[int, list[SchoolClass]] = {}
+    for cls in classes:
+        grades.setdefault(cls.grade, []).append(cls)
+    return list(grades.items())

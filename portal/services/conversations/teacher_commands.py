@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.lexicon.numerals import localize_digits
 from portal.models import AttendanceRecord, Broadcast, Guardian, InboundMessage, School, Student
-from portal.services.broadcasting import broadcasts, targets
+from portal.services.broadcasting import broadcasts, delivery_counts, targets
 from portal.services.common import clock, dates
 from portal.services.conversations import commands
 from portal.services.delivery import outbox, replies
@@ -277,7 +277,7 @@ def _cancel(command, *, teacher, school: School) -> str:
     if broadcast is None:
         return _("You have no message #%(id)s.", id=_n(command.broadcast_id))
     if broadcasts.cancel(broadcast):
-        tally = broadcasts.counts(broadcast.id)
+        tally = delivery_counts.of_broadcast(broadcast.id)
         return _(
             "Cancelled #%(id)s. Already sent: %(sent)s; not sent: %(skipped)s.",
             id=_n(broadcast.id),
@@ -295,7 +295,7 @@ def _status(command, *, teacher, school: School) -> str:
     broadcast = _own_broadcast(teacher, command.broadcast_id)
     if broadcast is None:
         return _("You have no message #%(id)s.", id=_n(command.broadcast_id))
-    tally = broadcasts.counts(broadcast.id)
+    tally = delivery_counts.of_broadcast(broadcast.id)
     return _(
         "#%(id)s is %(status)s. Parents: %(total)s; waiting %(pending)s, sent %(sent)s, "
         "delivered %(delivered)s, read %(read)s, failed %(failed)s, skipped %(skipped)s.",

@@ -1,21 +1,15 @@
 """Roster cells as schools write them: class names, roll numbers, languages, relations, names."""
 
-import re
-
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.lexicon import classnames
 from portal.lexicon.numerals import localize_digits, to_ascii_digits
-from portal.models.roster import SECTIONS_NE
 from portal.services.common.refusals import SetupError
 
-GRADES = range(1, 13)
 NAME_MAX = 200
 RELATION_MAX = 40
 
-_CLASS = re.compile(
-    rf"^(?:class|grade|कक्षा)?\s*([0-9]{{1,2}})\s*[-./]?\s*([a-z]|[{SECTIONS_NE}])?$", re.IGNORECASE
-)
 _LANGUAGES = {
     "ne": "ne",
     "nepali": "ne",
@@ -73,26 +67,19 @@ class Local:
 
 def class_label(grade: int, section: str) -> Local:
     """`5A` for English readers, `५क` for Nepali ones."""
-    letter = section
-    if len(section) == 1 and "A" <= section <= "J":
-        letter = SECTIONS_NE[ord(section) - ord("A")]
-    return Local(f"{grade}{section}", localize_digits(str(grade), "ne") + letter)
+    return Local(classnames.name_of(grade, section), classnames.name_ne_of(grade, section))
 
 
 def parse_class_name(raw: str) -> tuple[int, str]:
     """(grade, section) from `5A`, `5 a`, `10-B`, `५क`, `Class 5A` or `5` (no section)."""
-    text = to_ascii_digits(" ".join((raw or "").split()))
-    if not text:
+    if not (raw or "").strip():
         raise CellError(_l("The class is missing."))
-    match = _CLASS.match(text)
-    if not match:
+    name = classnames.read(raw)
+    if name is None:
         raise CellError(_l("“%(raw)s” is not a class name like 5A, 10B, ५क or 5.", raw=raw))
-    grade, letter = int(match.group(1)), (match.group(2) or "")
-    if grade not in GRADES:
-        raise CellError(_l("Grade %(grade)s is not between 1 and 12.", grade=Local(grade)))
-    if letter and letter in SECTIONS_NE:
-        letter = "ABCDEFGHIJ"[SECTIONS_NE.index(letter)]
-    return grade, letter.upper()
+    if name.grade not in classnames.GRADES:
+        raise CellError(_l("Grade %(grade)s is not between 1 and 12.", grade=Local(name.grade)))
+    return name.grade, name.section or ""
 
 
 def parse_roll(raw: str) -> int:

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import School, SchoolClass, Student, StudentGuardian, Teacher
 from portal.models.people import teacher_classes
-from portal.models.roster import SECTIONS_NE
 from portal.services.common import audit
 from portal.services.common.dates import current_bs_year
 from portal.services.common.refusals import SetupError
@@ -14,14 +13,6 @@ from portal.services.roster.cells import CellError, parse_class_name
 from portal.services.roster.records import Conflict
 
 FIELDS = ("grade", "section", "academic_year")
-
-
-def normalize_section(text: str | None) -> str:
-    """`a` → `A`, and a Nepali section letter (`क`) → its Latin one (`A`)."""
-    section = (text or "").strip().upper()
-    if len(section) == 1 and section in SECTIONS_NE:
-        return chr(ord("A") + SECTIONS_NE.index(section))
-    return section
 
 
 def in_school(*, school_id: int):

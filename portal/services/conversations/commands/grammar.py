@@ -30,7 +30,6 @@ from portal.services.conversations.commands.words import (
 
 VISARGA = "ः"  # typed for a colon on Nepali keyboards: `५कः भोलि बिदा`
 MAX_GRADE = 12
-ORDINALS = {"ST", "ND", "RD", "TH"}  # `2nd term` names no class 2ND
 HEADER_REACH = 120  # how far into a message a visarga may end the header
 
 _TOKEN = re.compile(r"[^\s,，、;&+/]+")
@@ -74,7 +73,7 @@ def target_label(word: str) -> str | None:
     target = parse_target(word)
     if target is None or target.grade is None or not 1 <= target.grade <= MAX_GRADE:
         return None
-    return None if target.section in ORDINALS else target.label
+    return target.label
 
 
 def read_broadcast(text: str, *, now: datetime) -> Broadcast:

@@ -1,0 +1,120 @@
+"""Starting broadcasts: the due ones claimed (a conditional update, so the dispatcher and a
+Huey eta never both start one), fanned out to one delivery per guardian, and completed once
+nothing waits."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+from portal.models import Broadcast, Delivery, Guardian, School
+from portal.services.broadcasting import delivery_counts, targets
+from portal.services.common import clock
+from portal.services.delivery.reasons import OPTED_OUT
+
+
+def due_ids(limit: int = 100) -> list[int]:
+    """Scheduled broadcasts whose time has come."""
+    query = (
+        sa.select(Broadcast.id)
+        .where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= clock.now())
+        .order_by(Broadcast.scheduled_at)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def claim(broadcast_id: int) -> bool:
+    """Move a due broadcast from scheduled to sending; True only for the one caller that did."""
+    now = clock.now()
+    paused = sa.select(School.id).where(
+        School.id == Broadcast.school_id, School.sending_paused_at.is_not(None)
+    )
+    result = db.session.execute(
+        sa.update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.status == "scheduled",
+            Broadcast.scheduled_at <= now,
+            ~sa.exists(paused),
+        )
+        .values(status="sending", started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def fan_out(broadcast: Broadcast) -> int:
+    """One delivery per guardian (several children → one message), made in bulk; opted-out
+    guardians get a `skipped` row. Unique per (broadcast, guardian): a rerun adds nothing."""
+    classes = targets.resolve_classes(school_id=broadcast.school_id, targets=broadcast.targets)
+    who = targets.recipients(
+        school_id=broadcast.school_id,
+        class_ids=[c.id for c in classes],
+        student_ids=broadcast.student_ids,
+    )
+    opted_out = (
+        set(
+            db.session.scalars(
+                sa.select(Guardian.id).where(
+                    Guardian.id.in_(list(who)), Guardian.opted_out_at.is_not(None)
+                )
+            )
+        )
+        if who
+        else set()
+    )
+    now = clock.now()
+    rows = [
+        {
+            "school_id": broadcast.school_id,
+            "broadcast_id": broadcast.id,
+            "guardian_id": guardian_id,
+            "student_ids": student_ids,
+            "status": "skipped" if guardian_id in opted_out else "pending",
+            "error_reason": OPTED_OUT if guardian_id in opted_out else None,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for guardian_id, student_ids in who.items()
+    ]
+    for start in range(0, len(rows), 1000):
+        db.session.execute(_insert_ignoring_duplicates(rows[start : start + 1000]))
+    return len(rows)
+
+
+def _insert_ignoring_duplicates(rows):
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["broadcast_id", "guardian_id"])
+    )
+
+
+def complete_if_done(broadcast_id: int) -> bool:
+    """Mark a sending broadcast completed once nothing is pending; records its reach."""
+    waiting = sa.select(Delivery.id).where(
+        Delivery.broadcast_id == broadcast_id, Delivery.status.in_(("pending", "sending"))
+    )
+    if db.session.scalar(waiting.limit(1)) is not None:
+        return False
+    tally = delivery_counts.of_broadcast(broadcast_id)
+    result = db.session.execute(
+        sa.update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
+        .values(
+            status="completed",
+            completed_at=clock.now(),
+            targeted_count=tally["total"] - tally["skipped"],
+            delivered_count=tally["delivered"] + tally["read"],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def sending_ids() -> list[int]:
+    """Broadcasts being sent now."""
+    return list(db.session.scalars(sa.select(Broadcast.id).where(Broadcast.status == "sending")))

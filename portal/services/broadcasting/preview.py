@@ -1,0 +1,90 @@
+"""The one preview of a broadcast not yet sent: who it reaches, who is skipped, when it goes
+after quiet hours, in which languages, and the message as each language's parents will see
+it. The teacher's WhatsApp reply and the compose page only format it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import Broadcast, Guardian, School, SchoolClass, Student
+from portal.services.broadcasting import targets
+from portal.services.wording import parent_messages
+from portal.services.wording.parent_messages import Child
+
+LANGUAGES = ("ne", "en")
+
+
+@dataclass
+class Preview:
+    """Who a checked, unsaved broadcast reaches, when it goes, and what parents read."""
+
+    guardians: int  # everyone the targets name, opted out or not
+    opted_out: int  # skipped: they replied STOP
+    send_at: datetime  # after the school's quiet hours
+    delayed: bool  # quiet hours moved it from the time asked for
+    paused: bool  # the school's sending is paused
+    languages: list[str]  # the languages the school wrote it in (none: absence alerts)
+    texts: dict[str, str]  # the message as parents reading each language see it
+
+    @property
+    def receiving(self) -> int:
+        return self.guardians - self.opted_out
+
+
+def preview(broadcast: Broadcast, *, school: School, requested: datetime | None = None) -> Preview:
+    """Recipients as of now, the send time after quiet hours, the message in both languages
+    for the first guardian it reaches (with every child of theirs it names)."""
+    classes = targets.resolve_classes(school_id=school.id, targets=broadcast.targets)
+    who = targets.recipients(
+        school_id=school.id, class_ids=[c.id for c in classes], student_ids=broadcast.student_ids
+    )
+    children = sample_children(who, classes)
+    requested = broadcast.scheduled_at if requested is None else requested
+    return Preview(
+        guardians=len(who),
+        opted_out=_opted_out(list(who)),
+        send_at=broadcast.scheduled_at,
+        delayed=broadcast.scheduled_at != requested,
+        paused=school.sending_paused_at is not None,
+        languages=broadcast.languages,
+        texts={
+            lang: parent_messages.render_text(broadcast, school, children, lang)
+            for lang in LANGUAGES
+        },
+    )
+
+
+def _opted_out(guardian_ids: list[int]) -> int:
+    if not guardian_ids:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Guardian)
+        .where(Guardian.id.in_(guardian_ids), Guardian.opted_out_at.is_not(None))
+    )
+
+
+def sample_children(who: dict[int, list[int]], classes: list[SchoolClass]) -> list[Child]:
+    """The children the first guardian's message names, or a stand-in when nobody is there."""
+    student_ids = next((ids for ids in who.values() if ids), [])
+    students = db.session.scalars(
+        sa.select(Student)
+        .where(Student.id.in_(student_ids))
+        .options(joinedload(Student.school_class))
+        .order_by(Student.id)
+    ).all()
+    if students:
+        return [
+            Child(s.name, s.name_ne, s.school_class.name, s.school_class.name_ne) for s in students
+        ]
+    with force_locale("en"):
+        name = _("Student's name")
+    with force_locale("ne"):
+        name_ne = _("Student's name")
+    cls = classes[0]
+    return [Child(name, name_ne, cls.name, cls.name_ne)]

@@ -1,0 +1,22 @@
+"""Why a message failed, waits or was skipped, in the reader's language: Meta's error codes
+as people read them, and Sandesh's own reasons."""
+
+from flask_babel import gettext as _
+
+from portal.whatsapp import errors
+
+OPTED_OUT = "opted out"  # the stored reason of a skipped delivery whose guardian said STOP
+
+
+def code_reason(code: int | None) -> str:
+    """What a Meta error code means for the school."""
+    return str(errors.reason(code))
+
+
+def delivery_reason(delivery) -> str | None:
+    """Why a delivery failed, is waiting again or was skipped."""
+    if delivery.status == "skipped" and delivery.error_reason == OPTED_OUT:
+        return _("Opted out (replied STOP)")
+    if delivery.error_code is not None:
+        return code_reason(delivery.error_code)
+    return delivery.error_reason

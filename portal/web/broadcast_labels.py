@@ -1,0 +1,80 @@
+"""How broadcasts and deliveries read on the portal's pages: status and source labels, the
+progress bar's geometry, class names in the reader's script, and alerts."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.lexicon import classnames
+from portal.lexicon.numerals import localize_digits
+from portal.services.broadcasting import targets
+from portal.services.delivery import reasons
+
+BROADCAST_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "scheduled": _l("Scheduled"),
+    "sending": _l("Sending"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+DELIVERY_STATUS_LABELS = {
+    "pending": _l("Waiting"),
+    "sending": _l("Sending"),
+    "accepted": _l("Sent"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "read": _l("Read"),
+    "failed": _l("Failed"),
+    "skipped": _l("Skipped"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+SOURCE_LABELS = {
+    "portal": _l("in the portal"),
+    "api": _l("through the API"),
+    "teacher": _l("on WhatsApp"),
+    "schedule": _l("on a recurring schedule"),
+}
+
+
+LIVE = ("scheduled", "sending")
+
+
+# The order the progress bar stacks its parts in, from the best news to none yet.
+BAR_PARTS = ("read", "delivered", "sent", "failed", "skipped")
+
+
+def bar(counts: dict[str, int]) -> list[tuple[str, float, float]]:
+    """The progress bar's parts as (status, x, width) in percent of all deliveries."""
+    total, x, parts = counts["total"], 0.0, []
+    for part in BAR_PARTS:
+        if total and counts[part]:
+            width = round(100 * counts[part] / total, 2)
+            parts.append((part, round(x, 2), width))
+            x += width
+    return parts
+
+
+def target_label(text: str, locale: str) -> str:
+    """`ALL` → "Whole school", `5` → "Grade 5", `5A` → "5A" (`५क` in Nepali)."""
+    target = targets.parse_target(text)
+    if target is None:
+        return text
+    if target.grade is None:
+        return str(_("Whole school"))
+    if target.section is None:
+        grade = localize_digits(str(target.grade), locale)
+        return str(_("Grade %(grade)s", grade=grade))
+    if locale == "ne":
+        return classnames.name_ne_of(target.grade, target.section)
+    return classnames.name_of(target.grade, target.section)
+
+
+def alert_text(alert) -> str:
+    """An open alert as its school's admins read it."""
+    reason = reasons.code_reason(alert.code)
+    if alert.action == "paused":
+        return _("Sending is paused: %(reason)s", reason=reason)
+    return _("Some messages cannot be sent: %(reason)s", reason=reason)
