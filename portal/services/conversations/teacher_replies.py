@@ -1,0 +1,153 @@
+"""What Sandesh writes back to a teacher, in the teacher's language (the caller forces it):
+the preview to confirm, when a broadcast goes, its status, help, and what was not understood
+with an example of the right form."""
+
+from datetime import timedelta
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.lexicon.numerals import localize_digits
+from portal.models import Broadcast
+from portal.services.broadcasting.preview import Preview
+from portal.services.common import clock, dates
+from portal.services.wording.parent_messages import KIND_LABELS
+
+EXAMPLES = {
+    "notice": "5A: Tomorrow school is closed for Tihar.",
+    "homework": "HW 5A Science: Page 23, exercises 1-5",
+    "absence": "ABSENT 5A: 3 7 12",
+    "cancel": "CANCEL 42",
+    "status": "STATUS 42",
+}
+UNCLEAR = {
+    "empty_message": (_l("Your message was empty."), "notice"),
+    "unknown_command": (
+        _l("I did not understand that. Start with the classes, a colon, then the message."),
+        "notice",
+    ),
+    "no_colon": (_l("Put a colon after the classes, then the message: %(hint)s"), "notice"),
+    "no_targets": (_l("Start with the classes the message is for."), "notice"),
+    "unknown_target": (_l("I do not know the class “%(hint)s”."), "notice"),
+    "one_class": (_l("Send absences for one class at a time."), "absence"),
+    "empty_text": (_l("There is no message after the colon."), "notice"),
+    "no_rolls": (_l("List the roll numbers of the absent students."), "absence"),
+    "bad_rolls": (_l("“%(hint)s” is not a roll number."), "absence"),
+    "bad_time": (
+        _l("I could not read the time “%(hint)s”. Write it like @ 6:00 or @ tomorrow 7am."),
+        "notice",
+    ),
+    "past_time": (_l("That time has already passed."), "notice"),
+    "too_far": (_l("That time is more than a year away. Check the year."), "notice"),
+    "two_times": (_l("Give only one time with @."), "notice"),
+    "bad_id": (_l("Give the number of the message, as in the example."), "status"),
+}
+
+
+def locale() -> str:
+    """The language the reply is being written in (`ne` or `en`)."""
+    lang = str(get_locale())
+    return lang if lang in ("ne", "en") else "ne"
+
+
+def n(number) -> str:
+    """A number in the reply's script (Devanagari digits for Nepali)."""
+    return localize_digits(str(number), locale())
+
+
+def preview_text(broadcast: Broadcast, shown: Preview) -> str:
+    """What the teacher confirms: kind, classes, parents reached, when, languages, the text."""
+    skipped = " " + _("(%(n)s opted out, skipped)", n=n(shown.opted_out)) if shown.opted_out else ""
+    lines = [
+        _(
+            "Preview #%(id)s — %(kind)s to %(classes)s",
+            id=n(broadcast.id),
+            kind=KIND_LABELS[broadcast.kind],
+            classes=", ".join(broadcast.targets),
+        ),
+        _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
+        _("When: %(when)s", when=when_text(broadcast)),
+        _("Languages: %(languages)s", languages=languages_text(shown.languages)),
+        "",
+        _("Parents will see:"),
+        shown.texts[locale()],
+        "",
+        _("Reply YES to send or NO to discard."),
+    ]
+    return "\n".join(lines)
+
+
+def when_text(broadcast: Broadcast) -> str:
+    if broadcast.scheduled_at <= clock.now() + timedelta(minutes=1):
+        return _("now")
+    return _(
+        "%(when)s (Nepal time)",
+        when=dates.format_dual_datetime(broadcast.scheduled_at, locale()),
+    )
+
+
+def languages_text(given: list[str]) -> str:
+    names = {"ne": _("Nepali"), "en": _("English")}
+    return ", ".join(names[lang] for lang in given or ["ne", "en"])
+
+
+def scheduled_text(broadcast: Broadcast) -> str:
+    if broadcast.scheduled_at <= clock.now() + timedelta(minutes=1):
+        return _("Sending #%(id)s now. Reply STATUS %(id)s to see how it goes.", id=n(broadcast.id))
+    return _(
+        "#%(id)s will be sent %(when)s. Reply CANCEL %(id)s to stop it.",
+        id=n(broadcast.id),
+        when=when_text(broadcast),
+    )
+
+
+def status_word(status: str) -> str:
+    words = {
+        "draft": _("waiting for your YES"),
+        "scheduled": _("scheduled"),
+        "sending": _("being sent"),
+        "completed": _("sent"),
+        "cancelled": _("cancelled"),
+    }
+    return words.get(status, status)
+
+
+def status_text(broadcast: Broadcast, tally: dict[str, int]) -> str:
+    return _(
+        "#%(id)s is %(status)s. Parents: %(total)s; waiting %(pending)s, sent %(sent)s, "
+        "delivered %(delivered)s, read %(read)s, failed %(failed)s, skipped %(skipped)s.",
+        id=n(broadcast.id),
+        status=status_word(broadcast.status),
+        **{name: n(value) for name, value in tally.items()},
+    )
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("Sandesh commands:"),
+            _("Notice: %(example)s", example=EXAMPLES["notice"]),
+            _("Several classes: 5A 5B: … · a whole grade: 5: … · everyone: ALL: …"),
+            _("Homework: %(example)s", example=EXAMPLES["homework"]),
+            _("Absent students: %(example)s", example=EXAMPLES["absence"]),
+            _("Later: add @ 6:00, @ tomorrow 7am or @ 2082-08-15 10:00 (Nepal time)"),
+            _("Both languages: English text || नेपाली पाठ"),
+            _("Then YES to send or NO to discard · CANCEL 42 · STATUS 42"),
+        ]
+    )
+
+
+def explain(code: str, hint: str | None = None) -> str:
+    """Why a message was not understood, with an example of the right form."""
+    reason, example = UNCLEAR.get(code, UNCLEAR["unknown_command"])
+    if code == "no_colon" and not hint:
+        reason = UNCLEAR["no_targets"][0]
+    text = str(reason).replace("%(hint)s", hint or "")
+    return "\n".join(
+        [
+            text,
+            _("For example: %(example)s", example=EXAMPLES[example]),
+            _("Send HELP to see every command."),
+        ]
+    )
