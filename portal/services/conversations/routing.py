@@ -6,9 +6,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.models import Guardian, InboundMessage, School, Teacher
+from portal.models import InboundMessage, School
 from portal.services.common import clock
-from portal.services.conversations import parent_keywords
+from portal.services.conversations import parent_keywords, senders, teacher_commands
 from portal.services.delivery import replies
 
 
@@ -30,26 +30,15 @@ def act(message: InboundMessage) -> str:
         message.route = "unknown"
         return "ignored"  # not one of our numbers, or a user known only by an id
     phone = "+" + message.sender.lstrip("+")
-    teacher = _active(Teacher, school.id, phone)
-    if teacher is not None:
-        from portal.services.conversations import teacher_commands
-
-        message.route, message.teacher_id = "teacher", teacher.id
-        return teacher_commands.act(message=message, teacher=teacher, school=school)
-    guardian = db.session.scalar(
-        sa.select(Guardian).where(Guardian.school_id == school.id, Guardian.phone == phone)
-    )
-    if guardian is not None and guardian.active:
-        message.route, message.guardian_id = "guardian", guardian.id
-        return parent_keywords.act(message=message, guardian=guardian, school=school)
+    sender = senders.identify(school_id=school.id, phone=phone)
+    if sender.teacher is not None:
+        message.route, message.teacher_id = "teacher", sender.teacher.id
+        return teacher_commands.act(message=message, teacher=sender.teacher, school=school)
+    if sender.guardian is not None and sender.guardian.active:
+        message.route, message.guardian_id = "guardian", sender.guardian.id
+        return parent_keywords.act(message=message, guardian=sender.guardian, school=school)
     message.route = "unknown"
     return _greet_stranger(message, school, phone)
-
-
-def _active(model, school_id: int, phone: str):
-    return db.session.scalar(
-        sa.select(model).where(model.school_id == school_id, model.phone == phone, model.active)
-    )
 
 
 def _greet_stranger(message: InboundMessage, school: School, phone: str) -> str:
