@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
-from portal.models import Broadcast
+from portal.models import Broadcast, Source
 from portal.services.broadcasting import broadcasts, delivery_counts
 from portal.services.common import audit
 
@@ -64,7 +64,7 @@ def create():
             body_ne=data["body_ne"],
             subject=data["subject"],
             scheduled_at=data["scheduled_at"],
-            source="api",
+            source=Source.API,
         )
     except ValidationError as exc:
         return error(422, "invalid", "Some fields are not valid.", fields=exc.messages)
@@ -97,6 +97,7 @@ def show(broadcast_id: int):
 def cancel(broadcast_id: int):
     """Stop a scheduled or sending broadcast; 409 if it has already finished."""
     broadcast = _get(broadcast_id)
+    before = broadcast.status
     if not broadcasts.cancel(broadcast):
         return error(409, "not_cancellable", f"The broadcast is already {broadcast.status}.")
     audit.record(
@@ -104,7 +105,7 @@ def cancel(broadcast_id: int):
         user_id=None,
         action="broadcast.cancel",
         target=broadcast,
-        changes={"status": ["sending", "cancelled"]},
+        changes={"status": [before, broadcast.status]},
     )
     db.session.commit()
     return _show(broadcast)

@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from portal.models import KINDS
+from portal.models import Kind
 from portal.services.common.dates import NEPAL
 
 
@@ -19,7 +19,7 @@ class BroadcastIn(Schema):
     )
     body_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=3000))
     body_ne = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=3000))
-    kind = fields.String(load_default="notice", validate=validate.OneOf(KINDS))
+    kind = fields.String(load_default=Kind.NOTICE, validate=validate.OneOf(list(Kind)))
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=NEPAL)
 

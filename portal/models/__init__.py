@@ -1,26 +1,39 @@
 """Every model, imported so Alembic and the app see the whole schema."""
 
-from portal.models.audit import ApiToken, AuditLog, LoginThrottle
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.accounts import ROLES, ApiToken, LoginThrottle, User
+from portal.models.audit import AuditLog
+from portal.models.base import LANGUAGES, UTCDateTime, utcnow
 from portal.models.broadcast import (
     DELIVERY_STATUSES,
     FINAL,
     KINDS,
     PROGRESS,
     Broadcast,
+    BroadcastStatus,
     Delivery,
+    DeliveryStatus,
+    Kind,
+    Source,
     Template,
 )
-from portal.models.people import GUARDIAN_LANGUAGES, LANGUAGES, ROLES, Teacher, User
 from portal.models.roster import (
+    GUARDIAN_LANGUAGES,
     AttendanceRecord,
     Guardian,
     SchoolClass,
     Student,
     StudentGuardian,
+    Teacher,
+    teacher_classes,
 )
 from portal.models.school import Alert, School
-from portal.models.webhook import InboundMessage, SandboxMessage, StatusEvent, WebhookEvent
+from portal.models.webhook import (
+    EventStatus,
+    InboundMessage,
+    SandboxMessage,
+    StatusEvent,
+    WebhookEvent,
+)
 
 __all__ = [
     "DELIVERY_STATUSES",
@@ -28,7 +41,12 @@ __all__ = [
     "KINDS",
     "PROGRESS",
     "Broadcast",
+    "BroadcastStatus",
     "Delivery",
+    "DeliveryStatus",
+    "EventStatus",
+    "Kind",
+    "Source",
     "InboundMessage",
     "SandboxMessage",
     "StatusEvent",
@@ -50,6 +68,7 @@ __all__ = [
     "Teacher",
     "UTCDateTime",
     "User",
+    "teacher_classes",
     "utcnow",
 ]
 

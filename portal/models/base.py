@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+LANGUAGES = ("ne", "en")  # what people read Sandesh in
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC (what every timestamp column stores)."""

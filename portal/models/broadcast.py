@@ -1,30 +1,72 @@
 """Broadcasts and their deliveries: one message per guardian, tracked to read."""
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import Timestamps, UTCDateTime, utcnow
 
-KINDS = ("notice", "homework", "absence", "event", "emergency")
-SOURCES = ("portal", "api", "teacher", "schedule")
-BROADCAST_STATUSES = ("draft", "scheduled", "sending", "completed", "cancelled")
-DELIVERY_STATUSES = (
-    "pending",  # waiting for a worker (or for its next attempt)
-    "sending",  # claimed by a worker until lease_until
-    "accepted",  # Meta answered 200 with a wamid
-    "sent",
-    "delivered",
-    "read",
-    "failed",
-    "skipped",  # opted out, or otherwise not to be messaged
-    "cancelled",  # the broadcast was cancelled before this one went out
-)
+if TYPE_CHECKING:
+    from portal.models.accounts import User
+    from portal.models.roster import Guardian, Teacher
+    from portal.models.school import School
+
+
+class Kind(StrEnum):
+    """What a broadcast is; the parent's message names it."""
+
+    NOTICE = "notice"
+    HOMEWORK = "homework"
+    ABSENCE = "absence"
+    EVENT = "event"
+    EMERGENCY = "emergency"  # never waits for quiet hours
+
+
+class Source(StrEnum):
+    """Where a broadcast was made."""
+
+    PORTAL = "portal"
+    API = "api"
+    TEACHER = "teacher"
+    SCHEDULE = "schedule"
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # a teacher's, waiting for YES
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for a worker (or for its next attempt)
+    SENDING = "sending"  # claimed by a worker until lease_until
+    ACCEPTED = "accepted"  # Meta answered 200 with a wamid
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # opted out, or otherwise not to be messaged
+    CANCELLED = "cancelled"  # the broadcast was cancelled before this one went out
+
+
+KINDS = tuple(Kind)
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 # Status webhooks only move a delivery forward along this order.
-PROGRESS = {"pending": 0, "sending": 1, "accepted": 2, "sent": 3, "delivered": 4, "read": 5}
-FINAL = ("failed", "skipped", "cancelled")
+PROGRESS = {
+    DeliveryStatus.PENDING: 0,
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.ACCEPTED: 2,
+    DeliveryStatus.SENT: 3,
+    DeliveryStatus.DELIVERED: 4,
+    DeliveryStatus.READ: 5,
+}
+FINAL = (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED, DeliveryStatus.CANCELLED)
 
 
 class Broadcast(Timestamps, db.Model):
@@ -35,13 +77,13 @@ class Broadcast(Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.Enum(*KINDS, name="broadcast_kind", native_enum=False))
+    kind: Mapped[str] = mapped_column(sa.Enum(*Kind, name="broadcast_kind", native_enum=False))
     source: Mapped[str] = mapped_column(
-        sa.Enum(*SOURCES, name="broadcast_source", native_enum=False)
+        sa.Enum(*Source, name="broadcast_source", native_enum=False)
     )
     status: Mapped[str] = mapped_column(
-        sa.Enum(*BROADCAST_STATUSES, name="broadcast_status", native_enum=False),
-        default="scheduled",
+        sa.Enum(*BroadcastStatus, name="broadcast_status", native_enum=False),
+        default=BroadcastStatus.SCHEDULED,
     )
     # Targets as the school writes them: "5A", "5" (a whole grade), "ALL".
     targets: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -60,9 +102,10 @@ class Broadcast(Timestamps, db.Model):
     targeted_count: Mapped[int | None]
     delivered_count: Mapped[int | None]
 
-    school = relationship("School")
-    author_user = relationship("User")
-    author_teacher = relationship("Teacher")
+    school: Mapped["School"] = relationship()
+    author_user: Mapped["User | None"] = relationship()
+    author_teacher: Mapped["Teacher | None"] = relationship()
+    deliveries: WriteOnlyMapped["Delivery"] = relationship(back_populates="broadcast")
 
     @property
     def languages(self) -> list[str]:
@@ -90,8 +133,12 @@ class Delivery(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("broadcast_id", "guardian_id"),
         sa.Index("ix_deliveries_broadcast_status", "broadcast_id", "status"),
-        _partial("ix_deliveries_due", "next_attempt_at", where="status = 'pending'"),
-        _partial("ix_deliveries_leased", "lease_until", where="status = 'sending'"),
+        _partial(
+            "ix_deliveries_due", "next_attempt_at", where=f"status = '{DeliveryStatus.PENDING}'"
+        ),
+        _partial(
+            "ix_deliveries_leased", "lease_until", where=f"status = '{DeliveryStatus.SENDING}'"
+        ),
         _partial(
             "ix_deliveries_reply_to",
             "to_phone",
@@ -117,7 +164,8 @@ class Delivery(db.Model):
     inbound_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inbound_messages.id"))
     student_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     status: Mapped[str] = mapped_column(
-        sa.Enum(*DELIVERY_STATUSES, name="delivery_status", native_enum=False), default="pending"
+        sa.Enum(*DeliveryStatus, name="delivery_status", native_enum=False),
+        default=DeliveryStatus.PENDING,
     )
     wamid: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     sent_as: Mapped[str | None] = mapped_column(sa.String(16))  # "text" or "template"
@@ -134,9 +182,9 @@ class Delivery(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    school = relationship("School")
-    broadcast = relationship("Broadcast")
-    guardian = relationship("Guardian")
+    school: Mapped["School"] = relationship()
+    broadcast: Mapped["Broadcast | None"] = relationship(back_populates="deliveries")
+    guardian: Mapped["Guardian | None"] = relationship()
 
 
 class Template(db.Model):

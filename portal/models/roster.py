@@ -1,14 +1,50 @@
-"""The roster: classes, students, guardians and who is whose."""
+"""The roster: teachers, classes, students, guardians, who is whose, and attendance."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.lexicon import classnames
-from portal.models.base import Timestamps, UTCDateTime, utcnow
-from portal.models.people import GUARDIAN_LANGUAGES
+from portal.models.base import LANGUAGES, Timestamps, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.school import School
+
+GUARDIAN_LANGUAGES = (*LANGUAGES, "both")
+
+teacher_classes = sa.Table(
+    "teacher_classes",
+    db.metadata,
+    sa.Column("teacher_id", sa.ForeignKey("teachers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("class_id", sa.ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Teacher(Timestamps, db.Model):
+    """A teacher who sends notices from WhatsApp, identified by their phone number."""
+
+    __tablename__ = "teachers"
+    __table_args__ = (sa.UniqueConstraint("school_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(
+        sa.Enum(*LANGUAGES, name="teacher_language", native_enum=False), default="ne"
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+
+    school: Mapped["School"] = relationship()
+    classes: Mapped[list["SchoolClass"]] = relationship(
+        secondary=teacher_classes, order_by="(SchoolClass.grade, SchoolClass.section)"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Teacher {self.name} {self.phone}>"
 
 
 class SchoolClass(Timestamps, db.Model):
@@ -23,7 +59,7 @@ class SchoolClass(Timestamps, db.Model):
     section: Mapped[str] = mapped_column(sa.String(8), default="")
     academic_year: Mapped[int]
 
-    school = relationship("School")
+    school: Mapped["School"] = relationship()
     students: WriteOnlyMapped["Student"] = relationship(back_populates="school_class")
 
     @property
@@ -84,7 +120,7 @@ class Guardian(Timestamps, db.Model):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
 
-    school = relationship("School")
+    school: Mapped["School"] = relationship()
     links: Mapped[list["StudentGuardian"]] = relationship(
         back_populates="guardian", cascade="all, delete-orphan"
     )

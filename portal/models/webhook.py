@@ -1,6 +1,8 @@
 """What Meta tells us: raw webhook events, statuses and inbound messages."""
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,7 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
 
-EVENT_STATUSES = ("pending", "processing", "processed", "failed")
+if TYPE_CHECKING:
+    from portal.models.broadcast import Broadcast
+    from portal.models.roster import Guardian, Teacher
+
+
+class EventStatus(StrEnum):
+    """Where a stored webhook event stands."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"  # held by a worker until lease_until
+    PROCESSED = "processed"
+    FAILED = "failed"  # some item failed (each recorded in `error`); the rest were applied
 
 
 class WebhookEvent(db.Model):
@@ -21,8 +34,8 @@ class WebhookEvent(db.Model):
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     source: Mapped[str] = mapped_column(sa.String(16), default="meta")  # or "sandbox"
     status: Mapped[str] = mapped_column(
-        sa.Enum(*EVENT_STATUSES, name="webhook_event_status", native_enum=False),
-        default="pending",
+        sa.Enum(*EventStatus, name="webhook_event_status", native_enum=False),
+        default=EventStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,9 +91,9 @@ class InboundMessage(db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    guardian = relationship("Guardian")
-    teacher = relationship("Teacher")
-    broadcast = relationship("Broadcast")
+    guardian: Mapped["Guardian | None"] = relationship()
+    teacher: Mapped["Teacher | None"] = relationship()
+    broadcast: Mapped["Broadcast | None"] = relationship()
 
 
 class SandboxMessage(db.Model):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.models import Broadcast
+from portal.models import Broadcast, DeliveryStatus
 from portal.services.broadcasting import dispatch
 from portal.services.common import clock
 from portal.services.conversations import events
@@ -57,7 +57,7 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
                 outcome = sending.send(job, transport=via, ledger=ledger)
                 if db.session().in_transaction():
                     db.session.commit()
-                sent += outcome == "accepted"
+                sent += outcome == DeliveryStatus.ACCEPTED
                 after_send(job, outcome)
     if time.monotonic() >= ends and claims.has_due_work():
         send_deliveries(broadcast_id)
@@ -91,7 +91,7 @@ def wake_for_retries(broadcast_id: int | None) -> None:
 
 
 def after_send(job, outcome: str) -> None:
-    if outcome == "accepted" and transport.is_sandbox():
+    if outcome == DeliveryStatus.ACCEPTED and transport.is_sandbox():
         from portal.tasks.sandbox import play_statuses
 
         play_statuses(job.delivery.id)

@@ -11,12 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from portal.lexicon.numerals import to_ascii_digits
+from portal.models import Kind
 from portal.services.broadcasting.broadcasts import BroadcastError
 from portal.services.common import clock, dates
 from portal.services.wording.parent_messages import KIND_LABELS
 
 # Absence alerts name students and are sent by teachers from WhatsApp (ABSENT 5A: 3 7 12).
-COMPOSE_KINDS = ("notice", "homework", "event", "emergency")
+COMPOSE_KINDS = (Kind.NOTICE, Kind.HOMEWORK, Kind.EVENT, Kind.EMERGENCY)
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
 # A year this large is Bikram Sambat (typed where the browser has no date picker).
@@ -34,7 +35,7 @@ class BroadcastForm(FlaskForm):
     kind = RadioField(
         _l("Kind of message"),
         choices=[SelectChoice(k, KIND_LABELS[k]) for k in COMPOSE_KINDS],
-        default="notice",
+        default=Kind.NOTICE,
     )
     subject = StringField(
         _l("Subject (for homework)"), filters=[_stripped], validators=[Length(max=100)]
@@ -76,7 +77,7 @@ class BroadcastForm(FlaskForm):
             "targets_given": list(self.targets.data or []),
             "body_ne": self.body_ne.data,
             "body_en": self.body_en.data,
-            "subject": (self.subject.data or None) if self.kind.data == "homework" else None,
+            "subject": (self.subject.data or None) if self.kind.data == Kind.HOMEWORK else None,
         }
 
 

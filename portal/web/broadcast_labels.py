@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.lexicon import classnames
 from portal.lexicon.numerals import localize_digits
+from portal.models import BroadcastStatus
 from portal.services.broadcasting import targets
 from portal.services.delivery import reasons
 
@@ -39,7 +40,7 @@ SOURCE_LABELS = {
 }
 
 
-LIVE = ("scheduled", "sending")
+LIVE = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
 
 
 # The order the progress bar stacks its parts in, from the best news to none yet.

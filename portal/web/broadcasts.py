@@ -9,7 +9,7 @@ from markupsafe import escape
 
 from portal.extensions import db
 from portal.lexicon.numerals import localize_digits
-from portal.models import Broadcast, School
+from portal.models import Broadcast, BroadcastStatus, School, Source
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets, tracking
 from portal.services.common import audit, clock, dates
 from portal.services.delivery import reasons
@@ -77,7 +77,7 @@ def _draft(form: BroadcastForm, school: School):
         requested = form.requested_time()
         broadcast = broadcasts.create_broadcast(
             school=school,
-            source="portal",
+            source=Source.PORTAL,
             scheduled_at=requested,
             author_user_id=current_user.id,
             **form.values(),
@@ -198,7 +198,7 @@ def cancel(broadcast_id):
 
 def _progress_context(broadcast: Broadcast) -> dict:
     tally = delivery_counts.of_broadcast(broadcast.id)
-    done = broadcast.status == "completed"
+    done = broadcast.status == BroadcastStatus.COMPLETED
     return {
         "counts": tally,
         "bar": broadcast_labels.bar(tally),

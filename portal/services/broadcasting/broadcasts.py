@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.models import KINDS, Broadcast, Delivery, School
+from portal.models import KINDS, Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Kind, School
 from portal.services.broadcasting import targets
 from portal.services.common import clock, dates
 
@@ -58,7 +58,7 @@ def create_broadcast(
         school_id=school.id,
         kind=kind,
         source=source,
-        status="scheduled",
+        status=BroadcastStatus.SCHEDULED,
         targets=[t.strip() for t in targets_given],
         body_en=body_en,
         body_ne=body_ne,
@@ -77,13 +77,13 @@ def create_broadcast(
 def _check(kind, body_en, body_ne, student_ids) -> None:
     if kind not in KINDS:
         raise BroadcastError(_l("Unknown kind of message."), "kind")
-    if not body_en and not body_ne and kind != "absence":
+    if not body_en and not body_ne and kind != Kind.ABSENCE:
         raise BroadcastError(_l("Write the message in Nepali, English or both."), "body_ne")
     if max(len(body_en or ""), len(body_ne or "")) > MAX_BODY:
         raise BroadcastError(
             _l("The message is too long: at most %(n)s characters.", n=MAX_BODY), "body_ne"
         )
-    if kind == "absence" and not student_ids:
+    if kind == Kind.ABSENCE and not student_ids:
         raise BroadcastError(_l("Name at least one absent student."), "student_ids")
 
 
@@ -98,7 +98,7 @@ def in_quiet_hours(school: School, moment: datetime) -> bool:
 
 def after_quiet_hours(school: School, moment: datetime, kind: str) -> datetime:
     """The moment itself, or the end of the quiet hours it falls in (emergencies never wait)."""
-    if kind == "emergency" or not in_quiet_hours(school, moment):
+    if kind == Kind.EMERGENCY or not in_quiet_hours(school, moment):
         return moment
     local = moment.astimezone(dates.NEPAL)
     end = datetime.combine(local.date(), school.quiet_end or time(6), tzinfo=dates.NEPAL)
@@ -112,16 +112,19 @@ def cancel(broadcast: Broadcast) -> bool:
     now = clock.now()
     result = db.session.execute(
         sa.update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status.in_(("scheduled", "sending")))
-        .values(status="cancelled", cancelled_at=now)
+        .where(
+            Broadcast.id == broadcast.id,
+            Broadcast.status.in_((BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)),
+        )
+        .values(status=BroadcastStatus.CANCELLED, cancelled_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.broadcast_id == broadcast.id, Delivery.status == "pending")
-        .values(status="cancelled", lease_until=None)
+        .where(Delivery.broadcast_id == broadcast.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, lease_until=None)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(broadcast)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import Broadcast, Delivery, Guardian, School
+from portal.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Guardian, School
 from portal.services.broadcasting import delivery_counts, targets
 from portal.services.common import clock
 from portal.services.delivery.reasons import OPTED_OUT
@@ -16,7 +16,7 @@ def due_ids(limit: int = 100) -> list[int]:
     """Scheduled broadcasts whose time has come."""
     query = (
         sa.select(Broadcast.id)
-        .where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= clock.now())
+        .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.scheduled_at <= clock.now())
         .order_by(Broadcast.scheduled_at)
         .limit(limit)
     )
@@ -33,11 +33,11 @@ def claim(broadcast_id: int) -> bool:
         sa.update(Broadcast)
         .where(
             Broadcast.id == broadcast_id,
-            Broadcast.status == "scheduled",
+            Broadcast.status == BroadcastStatus.SCHEDULED,
             Broadcast.scheduled_at <= now,
             ~sa.exists(paused),
         )
-        .values(status="sending", started_at=now)
+        .values(status=BroadcastStatus.SENDING, started_at=now)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -70,7 +70,9 @@ def fan_out(broadcast: Broadcast) -> int:
             "broadcast_id": broadcast.id,
             "guardian_id": guardian_id,
             "student_ids": student_ids,
-            "status": "skipped" if guardian_id in opted_out else "pending",
+            "status": DeliveryStatus.SKIPPED
+            if guardian_id in opted_out
+            else DeliveryStatus.PENDING,
             "error_reason": OPTED_OUT if guardian_id in opted_out else None,
             "attempts": 0,
             "next_attempt_at": now,
@@ -96,16 +98,17 @@ def _insert_ignoring_duplicates(rows):
 def complete_if_done(broadcast_id: int) -> bool:
     """Mark a sending broadcast completed once nothing is pending; records its reach."""
     waiting = sa.select(Delivery.id).where(
-        Delivery.broadcast_id == broadcast_id, Delivery.status.in_(("pending", "sending"))
+        Delivery.broadcast_id == broadcast_id,
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
     )
     if db.session.scalar(waiting.limit(1)) is not None:
         return False
     tally = delivery_counts.of_broadcast(broadcast_id)
     result = db.session.execute(
         sa.update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
         .values(
-            status="completed",
+            status=BroadcastStatus.COMPLETED,
             completed_at=clock.now(),
             targeted_count=tally["total"] - tally["skipped"],
             delivered_count=tally["delivered"] + tally["read"],
@@ -117,4 +120,8 @@ def complete_if_done(broadcast_id: int) -> bool:
 
 def sending_ids() -> list[int]:
     """Broadcasts being sent now."""
-    return list(db.session.scalars(sa.select(Broadcast.id).where(Broadcast.status == "sending")))
+    return list(
+        db.session.scalars(
+            sa.select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)
+        )
+    )

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
-from portal.models import Broadcast, Delivery, Guardian, Student
+from portal.models import Broadcast, Delivery, DeliveryStatus, Guardian, Student
 from portal.services.delivery import reasons
 from portal.services.roster.guardians import phone_digits
 
@@ -26,7 +26,8 @@ def time_to_deliver(broadcast: Broadcast) -> timedelta | None:
     """From the start of sending to the last parent's phone receiving it."""
     last = db.session.scalar(
         sa.select(sa.func.max(sa.func.coalesce(Delivery.delivered_at, Delivery.read_at))).where(
-            Delivery.broadcast_id == broadcast.id, Delivery.status.in_(("delivered", "read"))
+            Delivery.broadcast_id == broadcast.id,
+            Delivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.READ)),
         )
     )
     if last is None or broadcast.started_at is None:
@@ -78,7 +79,7 @@ def failures(broadcast_id: int) -> list[Failure]:
     count = sa.func.count().label("n")
     rows = db.session.execute(
         sa.select(Delivery.error_code, no_code_reason, count)
-        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "failed")
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == DeliveryStatus.FAILED)
         .group_by(Delivery.error_code, no_code_reason)
         .order_by(count.desc(), Delivery.error_code)
     )

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import Guardian, InboundMessage, School, WebhookEvent
+from portal.models import EventStatus, Guardian, InboundMessage, School, WebhookEvent
 from portal.services.common import clock
 from portal.services.delivery import statuses
 from portal.whatsapp import payloads
@@ -25,7 +25,13 @@ def store(body: bytes, *, source: str = "meta") -> int:
     """Keep the raw body exactly as received; its id (the caller commits before the 200)."""
     statement = (
         sa.insert(WebhookEvent)
-        .values(body=body, source=source, status="pending", attempts=0, received_at=clock.now())
+        .values(
+            body=body,
+            source=source,
+            status=EventStatus.PENDING,
+            attempts=0,
+            received_at=clock.now(),
+        )
         .returning(WebhookEvent.id)
     )
     return db.session.execute(statement).scalar_one()
@@ -48,11 +54,15 @@ def claim(event_id: int) -> list | None:
         .where(
             _events.c.id == event_id,
             sa.or_(
-                _events.c.status == "pending",
-                sa.and_(_events.c.status == "processing", _events.c.lease_until < now),
+                _events.c.status == EventStatus.PENDING,
+                sa.and_(_events.c.status == EventStatus.PROCESSING, _events.c.lease_until < now),
             ),
         )
-        .values(status="processing", lease_until=now + lease(), attempts=_events.c.attempts + 1)
+        .values(
+            status=EventStatus.PROCESSING,
+            lease_until=now + lease(),
+            attempts=_events.c.attempts + 1,
+        )
         .returning(_events.c.body)
     ).scalar()
     return None if body is None else list(payloads.parse(body))
@@ -146,7 +156,7 @@ def finish(event_id: int, *, failures: list[str]) -> None:
         sa.update(WebhookEvent)
         .where(WebhookEvent.id == event_id)
         .values(
-            status="failed" if failures else "processed",
+            status=EventStatus.FAILED if failures else EventStatus.PROCESSED,
             error="\n".join(failures)[:10000] or None,
             processed_at=clock.now(),
             lease_until=None,
@@ -163,9 +173,12 @@ def unprocessed_ids(*, older_than: timedelta = timedelta(seconds=30), limit=500)
         .where(
             sa.or_(
                 sa.and_(
-                    WebhookEvent.status == "pending", WebhookEvent.received_at < now - older_than
+                    WebhookEvent.status == EventStatus.PENDING,
+                    WebhookEvent.received_at < now - older_than,
                 ),
-                sa.and_(WebhookEvent.status == "processing", WebhookEvent.lease_until < now),
+                sa.and_(
+                    WebhookEvent.status == EventStatus.PROCESSING, WebhookEvent.lease_until < now
+                ),
             )
         )
         .order_by(WebhookEvent.id)

@@ -9,7 +9,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.models import AttendanceRecord, Broadcast, InboundMessage, School, Student
+from portal.models import (
+    AttendanceRecord,
+    Broadcast,
+    BroadcastStatus,
+    InboundMessage,
+    Kind,
+    School,
+    Source,
+    Student,
+)
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
 from portal.services.common import clock, dates
 from portal.services.conversations import commands, teacher_replies
@@ -49,7 +58,7 @@ def _propose(command, *, teacher, school: School) -> str:
                 classes=", ".join(others),
             )
     student_ids = None
-    if command.kind == "absence":
+    if command.kind == Kind.ABSENCE:
         student_ids, problem = _absent_students(classes, command.rolls)
         if problem:
             return problem
@@ -63,7 +72,7 @@ def _propose(command, *, teacher, school: School) -> str:
             subject=command.subject,
             scheduled_at=command.when,
             student_ids=student_ids,
-            source="teacher",
+            source=Source.TEACHER,
             author_teacher_id=teacher.id,
         )
     except broadcasts.BroadcastError as exc:
@@ -71,7 +80,7 @@ def _propose(command, *, teacher, school: School) -> str:
             [str(exc), _("For example: %(example)s", example=teacher_replies.EXAMPLES["notice"])]
         )
     if school.require_confirmation:
-        broadcast.status = "draft"
+        broadcast.status = BroadcastStatus.DRAFT
         return teacher_replies.preview_text(broadcast, preview.preview(broadcast, school=school))
     _go(broadcast, teacher)
     return teacher_replies.scheduled_text(broadcast)
@@ -102,8 +111,8 @@ def _absent_students(classes, rolls) -> tuple[list[int] | None, str | None]:
 
 def _go(broadcast: Broadcast, teacher) -> None:
     """Schedule it (for now or its time) once committed; absences are recorded."""
-    broadcast.status = "scheduled"
-    if broadcast.kind == "absence":
+    broadcast.status = BroadcastStatus.SCHEDULED
+    if broadcast.kind == Kind.ABSENCE:
         day = clock.now().astimezone(dates.NEPAL).date()
         for student_id in broadcast.student_ids or []:
             db.session.add(
@@ -123,7 +132,7 @@ def _latest_draft(teacher) -> Broadcast | None:
         sa.select(Broadcast)
         .where(
             Broadcast.author_teacher_id == teacher.id,
-            Broadcast.status == "draft",
+            Broadcast.status == BroadcastStatus.DRAFT,
             Broadcast.created_at > clock.now() - DRAFT_LIFETIME,
         )
         .order_by(Broadcast.id.desc())
@@ -148,7 +157,7 @@ def _decline(command, *, teacher, school: School) -> str:
     draft = _latest_draft(teacher)
     if draft is None:
         return _("There is nothing to discard.")
-    draft.status, draft.cancelled_at = "cancelled", clock.now()
+    draft.status, draft.cancelled_at = BroadcastStatus.CANCELLED, clock.now()
     return _("Discarded #%(id)s. Nothing was sent.", id=teacher_replies.n(draft.id))
 
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Alert, Delivery, School
+from portal.models import Alert, Delivery, DeliveryStatus, School
 from portal.services.common import clock
 
 
@@ -43,7 +43,7 @@ def resume_sending(*, school: School) -> None:
     school.sending_paused_at, school.paused_reason = None, None
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.school_id == school.id, Delivery.status == "pending")
+        .where(Delivery.school_id == school.id, Delivery.status == DeliveryStatus.PENDING)
         .values(next_attempt_at=clock.now())
         .execution_options(synchronize_session=False)
     )

@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from flask import current_app, g
 
 from portal.extensions import db
-from portal.models import Broadcast, Delivery, Guardian, School, SchoolClass, Student
+from portal.models import (
+    Broadcast,
+    Delivery,
+    DeliveryStatus,
+    Guardian,
+    School,
+    SchoolClass,
+    Student,
+)
 from portal.services.common import clock
 from portal.services.wording import parent_messages
 
@@ -68,7 +76,7 @@ JOBS = (
     .outerjoin(_guardians, _guardians.c.id == _deliveries.c.guardian_id)
     .where(
         _deliveries.c.id.in_(sa.bindparam("ids", expanding=True)),
-        _deliveries.c.status == "sending",
+        _deliveries.c.status == DeliveryStatus.SENDING,
     )
     .order_by(_deliveries.c.id)
 )
@@ -85,7 +93,11 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
     paused = sa.select(_schools.c.id).where(_schools.c.sending_paused_at.is_not(None))
     candidates = (
         sa.select(d.c.id)
-        .where(d.c.status == "pending", d.c.next_attempt_at <= now, d.c.school_id.not_in(paused))
+        .where(
+            d.c.status == DeliveryStatus.PENDING,
+            d.c.next_attempt_at <= now,
+            d.c.school_id.not_in(paused),
+        )
         .order_by(d.c.id)
         .limit(limit)
     )
@@ -100,8 +112,8 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
         chosen = d.c.id == sa.any_(sa.func.array(candidates.scalar_subquery()))
     claimed = db.session.execute(  # Core statements throughout: no ORM bookkeeping
         sa.update(d)
-        .where(chosen, d.c.status == "pending")
-        .values(status="sending", lease_until=now + lease(), attempts=d.c.attempts + 1)
+        .where(chosen, d.c.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SENDING, lease_until=now + lease(), attempts=d.c.attempts + 1)
         .returning(d.c.id)
     )
     return sorted(claimed.scalars())
@@ -155,8 +167,8 @@ def release_expired_leases(*, grace: timedelta = timedelta(minutes=3)) -> int:
     now = clock.now()
     result = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.status == "sending", Delivery.lease_until < now - grace)
-        .values(status="pending", lease_until=None, next_attempt_at=now)
+        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now - grace)
+        .values(status=DeliveryStatus.PENDING, lease_until=None, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
@@ -166,7 +178,7 @@ def next_attempt_at(*, broadcast_id: int | None = None):
     """When the earliest waiting delivery (of a school that may send) is due; None if none."""
     paused = sa.select(School.id).where(School.sending_paused_at.is_not(None))
     query = sa.select(sa.func.min(Delivery.next_attempt_at)).where(
-        Delivery.status == "pending", Delivery.school_id.not_in(paused)
+        Delivery.status == DeliveryStatus.PENDING, Delivery.school_id.not_in(paused)
     )
     if broadcast_id is not None:
         query = query.where(Delivery.broadcast_id == broadcast_id)
@@ -176,6 +188,6 @@ def next_attempt_at(*, broadcast_id: int | None = None):
 def has_due_work() -> bool:
     """Whether some delivery is waiting for a worker now."""
     query = sa.select(Delivery.id).where(
-        Delivery.status == "pending", Delivery.next_attempt_at <= clock.now()
+        Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= clock.now()
     )
     return db.session.scalar(query.limit(1)) is not None

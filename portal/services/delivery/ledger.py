@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
-from portal.models import Broadcast, Delivery, School, StatusEvent
+from portal.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, School, StatusEvent
 from portal.services.common import clock
 
 # The statements every message runs, built once so their SQL and cache keys are reused.
@@ -38,8 +38,17 @@ _stored = {
 
 ACCEPT = (
     sa.update(_deliveries)
-    .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.status == "sending")
-    .values(status="accepted", error_code=None, error_reason=None, lease_until=None, **_stored)
+    .where(
+        _deliveries.c.id == sa.bindparam("delivery_id"),
+        _deliveries.c.status == DeliveryStatus.SENDING,
+    )
+    .values(
+        status=DeliveryStatus.ACCEPTED,
+        error_code=None,
+        error_reason=None,
+        lease_until=None,
+        **_stored,
+    )
     .returning(
         # Whether statuses came for this wamid before it was stored (rare) ...
         sa.exists().where(
@@ -96,7 +105,7 @@ class Ledger:
 
 
 def _gate_of(broadcast_status: str | None, paused_at) -> tuple[bool, bool]:
-    return broadcast_status == "cancelled", paused_at is not None
+    return broadcast_status == BroadcastStatus.CANCELLED, paused_at is not None
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@ as people read them, and Sandesh's own reasons."""
 
 from flask_babel import gettext as _
 
+from portal.models import DeliveryStatus
 from portal.whatsapp import errors
 
 OPTED_OUT = "opted out"  # the stored reason of a skipped delivery whose guardian said STOP
@@ -15,7 +16,7 @@ def code_reason(code: int | None) -> str:
 
 def delivery_reason(delivery) -> str | None:
     """Why a delivery failed, is waiting again or was skipped."""
-    if delivery.status == "skipped" and delivery.error_reason == OPTED_OUT:
+    if delivery.status == DeliveryStatus.SKIPPED and delivery.error_reason == OPTED_OUT:
         return _("Opted out (replied STOP)")
     if delivery.error_code is not None:
         return code_reason(delivery.error_code)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Delivery
+from portal.models import Delivery, DeliveryStatus
 from portal.services.common import clock
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 
@@ -33,7 +33,7 @@ def queue_reply(
         purpose=purpose,
         inbound_message_id=inbound_message_id,
         language=language,
-        status="pending",
+        status=DeliveryStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,

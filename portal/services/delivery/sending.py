@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
-from portal.models import Delivery, School
+from portal.models import Delivery, DeliveryStatus, School
 from portal.services.common import clock
 from portal.services.common.secrets import decrypt
 from portal.services.delivery import alerts, ratelimit, statuses
@@ -56,7 +56,7 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
     if cancelled or paused:
         _release(job)
         if cancelled:
-            return _finish(delivery, status="cancelled")
+            return _finish(delivery, status=DeliveryStatus.CANCELLED)
         return _defer(delivery, 60, counts_as_attempt=False)
     number, to = sender_number(job.school), recipient(job.guardian, delivery.to_phone)
     try:
@@ -66,7 +66,7 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
         return _handle_error(job, exc)
     if ledger.accepted(delivery, wamid=wamid, sent_as=sent_as, language=language):
         statuses.apply_pending(wamid)
-    return "accepted"
+    return DeliveryStatus.ACCEPTED
 
 
 def _pair(job: Job) -> str:
@@ -130,7 +130,7 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
 def _update_sending(delivery: sa.Row, **values) -> int:
     result = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == "sending")
+        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SENDING)
         .values(lease_until=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -139,7 +139,7 @@ def _update_sending(delivery: sa.Row, **values) -> int:
 
 def _finish(delivery: sa.Row, *, status: str, code=None, reason=None) -> str:
     values = {"status": status, "error_code": code, "error_reason": reason}
-    if status == "failed":
+    if status == DeliveryStatus.FAILED:
         values["failed_at"] = clock.now()
     _update_sending(delivery, **values)
     return status
@@ -150,7 +150,7 @@ def _defer(delivery: sa.Row, seconds: float, *, counts_as_attempt=True, **values
         values["attempts"] = Delivery.attempts - 1
     _update_sending(
         delivery,
-        status="pending",
+        status=DeliveryStatus.PENDING,
         next_attempt_at=clock.now() + timedelta(seconds=seconds),
         **values,
     )
@@ -162,7 +162,9 @@ def _handle_error(job: Job, exc: Exception) -> str:
     code = getattr(exc, "code", None)
     detail = (getattr(exc, "details", "") or str(exc) or str(error_reason(exc)))[:300]
     if action is Action.RESEND_AS_TEMPLATE and delivery.body is not None:
-        return _finish(delivery, status="failed", code=code, reason=detail)  # no template fits
+        return _finish(
+            delivery, status=DeliveryStatus.FAILED, code=code, reason=detail
+        )  # no template fits
     if action is Action.RESEND_AS_TEMPLATE:
         return _defer(
             delivery,
@@ -185,4 +187,4 @@ def _handle_error(job: Job, exc: Exception) -> str:
             pause=action is Action.PAUSE_SCHOOL,
             details=detail,
         )
-    return _finish(delivery, status="failed", code=code, reason=detail)
+    return _finish(delivery, status=DeliveryStatus.FAILED, code=code, reason=detail)

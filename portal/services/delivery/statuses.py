@@ -4,16 +4,16 @@
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import PROGRESS, Delivery, StatusEvent
+from portal.models import PROGRESS, Delivery, DeliveryStatus, StatusEvent
 from portal.services.common import clock
 from portal.services.delivery import alerts
 from portal.whatsapp.errors import Action, backoff_seconds, classify
 
 TIMESTAMP_COLUMN = {
-    "sent": "sent_at",
-    "delivered": "delivered_at",
-    "read": "read_at",
-    "failed": "failed_at",
+    DeliveryStatus.SENT: "sent_at",
+    DeliveryStatus.DELIVERED: "delivered_at",
+    DeliveryStatus.READ: "read_at",
+    DeliveryStatus.FAILED: "failed_at",
 }
 CALLBACK_PREFIX = "d:"
 
@@ -100,7 +100,10 @@ def _forward_statement(status: str) -> sa.Update:
     )
 
 
-FORWARD = {status: _forward_statement(status) for status in ("sent", "delivered", "read")}
+FORWARD = {
+    status: _forward_statement(status)
+    for status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
+}
 
 
 def take(*, school_id: int | None, update) -> bool:
@@ -162,7 +165,7 @@ def _apply(delivery: sa.Row, event) -> None:
     """What a kept status does to its delivery."""
     if delivery.wamid is None:
         db.session.execute(SET_WAMID, {"delivery_id": delivery.id, "wamid": event["wamid"]})
-    if event["status"] == "failed":
+    if event["status"] == DeliveryStatus.FAILED:
         _apply_failure(delivery, event)
     elif event["status"] in FORWARD:
         params = {"delivery_id": delivery.id, "at": event["occurred_at"]}
@@ -173,18 +176,29 @@ def _apply_failure(delivery: sa.Row, event) -> None:
     """A failed status: retried later if Meta calls it temporary, otherwise final."""
     code, title = event["error_code"], event["error_title"]
     action = classify(code) if code is not None else Action.FAIL
-    not_yet_delivered = Delivery.status.in_(("pending", "sending", "accepted", "sent"))
+    not_yet_delivered = Delivery.status.in_(
+        (
+            DeliveryStatus.PENDING,
+            DeliveryStatus.SENDING,
+            DeliveryStatus.ACCEPTED,
+            DeliveryStatus.SENT,
+        )
+    )
     base = sa.update(Delivery).where(Delivery.id == delivery.id, not_yet_delivered)
     if action.retries and delivery.attempts < 12:
         wait = backoff_seconds(action, delivery.attempts)
         values = {
-            "status": "pending",
+            "status": DeliveryStatus.PENDING,
             "wamid": None,
             "lease_until": None,
             "next_attempt_at": clock.now() + _seconds(wait),
         }
     else:
-        values = {"status": "failed", "failed_at": event["occurred_at"], "lease_until": None}
+        values = {
+            "status": DeliveryStatus.FAILED,
+            "failed_at": event["occurred_at"],
+            "lease_until": None,
+        }
     values |= {"error_code": code, "error_reason": (title or "")[:300]}
     result = db.session.execute(base.values(**values).execution_options(synchronize_session=False))
     if result.rowcount and action in (Action.FAIL_AND_ALERT, Action.PAUSE_SCHOOL):

@@ -4,8 +4,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.models import School, SchoolClass, Student, StudentGuardian, Teacher
-from portal.models.people import teacher_classes
+from portal.models import School, SchoolClass, Student, StudentGuardian, Teacher, teacher_classes
 from portal.services.common import audit
 from portal.services.common.dates import current_bs_year
 from portal.services.common.refusals import SetupError

@@ -7,6 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.models import Kind
 from portal.services.common import clock, dates
 from portal.services.wording.template_texts import DEFAULT_TEMPLATES, TEMPLATE_PURPOSE
 
@@ -52,7 +53,7 @@ def _frame(broadcast, school, children: list[Child], lang: str) -> str:
         header = f"*{school.display_name(lang)}* · {KIND_LABELS[broadcast.kind]}"
         who = _("For %(children)s", children=children_label(children, lang))
         lines = [header, f"{who} · {day}", ""]
-        if broadcast.kind == "absence":
+        if broadcast.kind == Kind.ABSENCE:
             lines.append(
                 _("Marked absent today: %(children)s.", children=children_label(children, lang))
             )

@@ -8,13 +8,15 @@ to stop the messages. `python -m portal.services.wording.template_texts` prints 
 
 from dataclasses import dataclass
 
+from portal.models import Kind
+
 # Which template purpose each kind of broadcast is sent with outside the 24-hour window.
 TEMPLATE_PURPOSE = {
-    "notice": "notice",
-    "event": "notice",
-    "emergency": "notice",
-    "homework": "homework",
-    "absence": "absence",
+    Kind.NOTICE: "notice",
+    Kind.EVENT: "notice",
+    Kind.EMERGENCY: "notice",
+    Kind.HOMEWORK: "homework",
+    Kind.ABSENCE: "absence",
 }
 # The UTILITY templates Sandesh ships (README: "WhatsApp templates"); a school may rename them.
 DEFAULT_TEMPLATES = {

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from portal.models import Kind
 from portal.services.broadcasting.targets import parse_target
 from portal.services.conversations.commands.results import Broadcast, Refusal
 from portal.services.conversations.commands.texts import (
@@ -83,13 +84,13 @@ def read_broadcast(text: str, *, now: datetime) -> Broadcast:
         return _read_uncoloned(text, now)
     head = read_header(text[:colon])
     body = text[colon + 1 :]
-    if head.rest_start is not None and head.kind not in ("homework", "absence"):
+    if head.rest_start is not None and head.kind not in (Kind.HOMEWORK, Kind.ABSENCE):
         if head.kind is None:
             raise Refusal("no_colon", insert_colon(text, head.end))
         # `EVENT 5A Sports day: Saturday` keeps its title, as written, before the colon
         body = text[head.rest_start : head.core_end].rstrip() + text[colon:]
-    subject = head.subject if head.kind == "homework" else None
-    kind = head.kind or "notice"
+    subject = head.subject if head.kind == Kind.HOMEWORK else None
+    kind = head.kind or Kind.NOTICE
     return make_broadcast(kind, head.targets, body, now=now, subject=subject, when=head.when_text)
 
 
@@ -120,7 +121,7 @@ def read_header(header: str) -> Header:
     kind, start = read_keyword(tokens, 0)
     found, after = read_targets(tokens, start)
     before: list[Token] = []
-    if not found and kind == "homework":  # `HW Science 5A:`
+    if not found and kind == Kind.HOMEWORK:  # `HW Science 5A:`
         at = next((n for n in range(start, len(tokens)) if target_label(tokens[n].word)), None)
         if at is not None:
             before, (found, after) = tokens[start:at], read_targets(tokens, at)
@@ -183,7 +184,7 @@ def _read_uncoloned(text: str, now: datetime) -> Broadcast:
         kind, after = read_keyword(tokens, after)  # `5A absent 3 7`
         end = tokens[after - 1].end if kind else found[-1][1]
         labels = [label for label, _ in found]
-    if kind == "absence":
+    if kind == Kind.ABSENCE:
         if labels[-1].isdigit() or labels[-1] == "ALL":
             raise Refusal("no_colon", insert_colon(text, end))  # `ABSENT 5 3 7`: grade or roll?
         return make_broadcast(kind, labels, text[end:], now=now)
@@ -209,7 +210,7 @@ def make_broadcast(
     """The Broadcast from its parts, once the text and times (`when`: from the header) are read."""
     targets = ["ALL"] if "ALL" in labels else list(dict.fromkeys(labels))
     header_when = when
-    if kind == "absence":
+    if kind == Kind.ABSENCE:
         if len(targets) != 1 or targets == ["ALL"]:
             raise Refusal("one_class")
         (text,), when, when_text = read_parts([body], header_when, now)

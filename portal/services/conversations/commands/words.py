@@ -4,21 +4,26 @@ import re
 import unicodedata
 
 from portal.lexicon.numerals import to_ascii_digits
+from portal.models import Kind
 
 KINDS_BY_WORD = {
-    **dict.fromkeys(("notice", "सूचना", "सुचना", "suchana"), "notice"),
-    **dict.fromkeys(("hw", "homework", "गृहकार्य", "गृह-कार्य", "grihakarya"), "homework"),
+    **dict.fromkeys(("notice", "सूचना", "सुचना", "suchana"), Kind.NOTICE),
+    **dict.fromkeys(("hw", "homework", "गृहकार्य", "गृह-कार्य", "grihakarya"), Kind.HOMEWORK),
     **dict.fromkeys(
-        ("absent", "absence", "absentees", "अनुपस्थित", "गैरहाजिर", "anupasthit"), "absence"
+        ("absent", "absence", "absentees", "अनुपस्थित", "गैरहाजिर", "anupasthit"), Kind.ABSENCE
     ),
-    **dict.fromkeys(("event", "कार्यक्रम", "karyakram"), "event"),
+    **dict.fromkeys(("event", "कार्यक्रम", "karyakram"), Kind.EVENT),
     **dict.fromkeys(
         ("emergency", "urgent", "आपतकालीन", "आपत्कालीन", "आपतकालिन", "जरुरी", "अत्यावश्यक"),
-        "emergency",
+        Kind.EMERGENCY,
     ),
 }
 # Keywords people split in two: `HOME WORK`, `गृह कार्य`.
-TWO_WORD_KINDS = {("home", "work"): "homework", ("गृह", "कार्य"): "homework", ("h", "w"): "homework"}
+TWO_WORD_KINDS = {
+    ("home", "work"): Kind.HOMEWORK,
+    ("गृह", "कार्य"): Kind.HOMEWORK,
+    ("h", "w"): Kind.HOMEWORK,
+}
 
 ALL_WORDS = {"all", "सबै", "sabai", "सबैलाई", "everyone"}
 FILLERS = {"class", "classes", "grade", "std", "कक्षा", "kaksha", "and", "र", "&", "+"}
