@@ -1,5 +1,6 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
+import redis
 import sqlalchemy as sa
 from flask import Blueprint, current_app
 
@@ -27,8 +28,6 @@ def _check_queue() -> str | None:
     url = current_app.config["REDIS_URL"]
     try:
         if url:
-            import redis
-
             redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
         else:
             huey.storage.queue_size()

@@ -3,8 +3,9 @@
 import pytest
 
 from portal import extensions
-from portal.tasks.delivery import dispatch_due, send_deliveries, start_broadcast, sweep
+from portal.tasks.delivery import dispatch_due, send_deliveries, start_broadcast
 from portal.tasks.events import process_event
+from portal.tasks.sweeper import sweep
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from portal.extensions import csrf, db
 from portal.models import Broadcast, Source
 from portal.services.broadcasting import broadcasts, delivery_counts
 from portal.services.common import audit
+from portal.tasks.delivery import enqueue_start
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -83,8 +84,6 @@ def create():
 
 
 def _start(broadcast: Broadcast) -> None:
-    from portal.tasks.delivery import enqueue_start
-
     enqueue_start(broadcast)
 
 

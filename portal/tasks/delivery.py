@@ -4,7 +4,6 @@ Each loads by id, calls services, commits; the database decides, tasks only wake
 import contextlib
 import logging
 import time
-from datetime import timedelta
 
 from flask import current_app
 
@@ -12,7 +11,6 @@ from portal.extensions import db
 from portal.models import Broadcast, DeliveryStatus
 from portal.services.broadcasting import dispatch
 from portal.services.common import clock
-from portal.services.conversations import events
 from portal.services.delivery import claims, sending, transport
 from portal.services.delivery.ledger import open_ledger
 from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
@@ -92,6 +90,8 @@ def wake_for_retries(broadcast_id: int | None) -> None:
 
 def after_send(job, outcome: str) -> None:
     if outcome == DeliveryStatus.ACCEPTED and transport.is_sandbox():
+        # here, not above: tasks.sandbox plays statuses through tasks.events, which wakes
+        # the senders of this module
         from portal.tasks.sandbox import play_statuses
 
         play_statuses(job.delivery.id)
@@ -111,34 +111,6 @@ def dispatch_due() -> int:
     for broadcast_id in dispatch.due_ids():
         started += bool(start_broadcast.call_local(broadcast_id))
     return started
-
-
-@app_task(periodic=nepal_crontab(minute="*"), lock="sandesh-sweeper", priority=SCHEDULE_PRIORITY)
-def sweep() -> dict:
-    """Every minute, once per deployment: take up what no worker holds. Stored webhook events
-    come first, so a status that shows Meta took a message is applied before that message's
-    delivery could be released and sent again."""
-    stale = timedelta(seconds=current_app.config["WEBHOOK_STALE_SECONDS"])
-    stale_events = events.unprocessed_ids(older_than=stale)
-    for event_id in stale_events:
-        process_stale_event(event_id)
-    released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
-    db.session.commit()
-    if claims.has_due_work():
-        wake_senders()
-    finish_broadcasts(None)
-    return {"released": released, "events": len(stale_events)}
-
-
-def process_stale_event(event_id: int) -> None:
-    """Process one event here and now; a failure is logged and left for the next round."""
-    from portal.tasks.events import process_event
-
-    try:
-        process_event.call_local(event_id)
-    except Exception:
-        db.session.rollback()
-        log.exception("sweeper could not process webhook event %s", event_id)
 
 
 def enqueue_start(broadcast) -> None:

@@ -3,6 +3,7 @@
 import logging
 
 from portal.extensions import db
+from portal.models import Broadcast
 from portal.services.conversations import events
 from portal.services.delivery import outbox
 from portal.tasks import URGENT_PRIORITY, app_task
@@ -37,7 +38,7 @@ def process_event(event_id: int) -> dict:
         events.finish(event_id, failures=failures)
         db.session.commit()
     if seen.get("message"):  # messages acted on may have queued replies
-        from portal.tasks.delivery import send_deliveries
+        from portal.tasks.delivery import send_deliveries  # here: a cycle, as above
 
         send_deliveries(None)
     return seen
@@ -70,9 +71,7 @@ def _count(kinds) -> dict[str, int]:
 
 def start_confirmed() -> None:
     """Start what a teacher's message confirmed, now that it is committed."""
-    from portal.extensions import db
-    from portal.models import Broadcast
-    from portal.tasks.delivery import enqueue_start
+    from portal.tasks.delivery import enqueue_start  # here: a cycle through tasks.sandbox
 
     for broadcast_id in outbox.take_starts():
         enqueue_start(db.session.get(Broadcast, broadcast_id))

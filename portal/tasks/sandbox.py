@@ -7,6 +7,7 @@ from portal.services.conversations import events
 from portal.services.delivery import sending
 from portal.services.delivery.transport import current_transport
 from portal.tasks import app_task
+from portal.tasks.events import process_event
 
 STEPS = (("sent", 1), ("delivered", 3), ("read", 20))
 
@@ -22,8 +23,6 @@ def play_statuses(delivery_id: int) -> None:
 @app_task()
 def sandbox_status(delivery_id: int, status: str) -> None:
     """Store and process the status webhook Meta would send for this delivery."""
-    from portal.tasks.events import process_event
-
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.wamid is None:
         return

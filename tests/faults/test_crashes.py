@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Delivery, WebhookEvent
-from portal.tasks.delivery import enqueue_start, sweep
+from portal.tasks.delivery import enqueue_start
+from portal.tasks.sweeper import sweep
 from tests.faults.conftest import (
     by_status,
     duplicates,

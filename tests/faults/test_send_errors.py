@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Delivery, Guardian
-from portal.tasks.delivery import enqueue_start, send_deliveries, sweep
+from portal.tasks.delivery import enqueue_start, send_deliveries
+from portal.tasks.sweeper import sweep
 from tests.faults.conftest import by_status, duplicates, make_broadcast, settled, wait_until
 
 pytestmark = pytest.mark.faults

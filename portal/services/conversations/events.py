@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.extensions import db
 from portal.models import EventStatus, Guardian, InboundMessage, School, WebhookEvent
 from portal.services.common import clock
+from portal.services.conversations import routing
 from portal.services.delivery import statuses
 from portal.whatsapp import payloads
 
@@ -100,8 +101,6 @@ def handle(item, *, find_school: SchoolFinder) -> str:
 
 def act_once(wamid: str) -> str:
     """Act on a stored message unless someone already has (Meta's retries, the sweeper)."""
-    from portal.services.conversations import routing
-
     message = db.session.scalar(sa.select(InboundMessage).where(InboundMessage.wamid == wamid))
     if message is None or message.processed_at is not None or not routing.claim(message.id):
         return "duplicate"

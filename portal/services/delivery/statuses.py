@@ -1,6 +1,8 @@
 """Status webhooks: every status is kept, and moves its delivery forward only
 (accepted → sent → delivered → read, or failed), whatever order and however often it comes."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -206,7 +208,5 @@ def _apply_failure(delivery: sa.Row, event) -> None:
         alerts.raise_for(school_id=delivery.school_id, code=code, pause=pause, details=title or "")
 
 
-def _seconds(value: float):
-    from datetime import timedelta
-
+def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)

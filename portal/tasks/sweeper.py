@@ -1,0 +1,43 @@
+"""The sweeper: every minute, once per deployment, takes up what no worker holds (stored
+webhook events, deliveries whose worker died) and wakes the senders."""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from portal.extensions import db
+from portal.services.conversations import events
+from portal.services.delivery import claims
+from portal.tasks import SCHEDULE_PRIORITY, app_task
+from portal.tasks.crontab import nepal_crontab
+from portal.tasks.delivery import finish_broadcasts, wake_senders
+from portal.tasks.events import process_event
+
+log = logging.getLogger(__name__)
+
+
+@app_task(periodic=nepal_crontab(minute="*"), lock="sandesh-sweeper", priority=SCHEDULE_PRIORITY)
+def sweep() -> dict:
+    """Every minute, once per deployment: take up what no worker holds. Stored webhook events
+    come first, so a status that shows Meta took a message is applied before that message's
+    delivery could be released and sent again."""
+    stale = timedelta(seconds=current_app.config["WEBHOOK_STALE_SECONDS"])
+    stale_events = events.unprocessed_ids(older_than=stale)
+    for event_id in stale_events:
+        process_stale_event(event_id)
+    released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
+    db.session.commit()
+    if claims.has_due_work():
+        wake_senders()
+    finish_broadcasts(None)
+    return {"released": released, "events": len(stale_events)}
+
+
+def process_stale_event(event_id: int) -> None:
+    """Process one event here and now; a failure is logged and left for the next round."""
+    try:
+        process_event.call_local(event_id)
+    except Exception:
+        db.session.rollback()
+        log.exception("sweeper could not process webhook event %s", event_id)
