@@ -42,18 +42,9 @@ def create_broadcast(
     """A scheduled broadcast, checked: known kind and targets, some text, a time not past."""
     body_en, body_ne = (body_en or "").strip() or None, (body_ne or "").strip() or None
     _check(kind, body_en, body_ne, student_ids)
-    if not targets_given:
-        raise BroadcastError(_l("Choose at least one class."), "targets")
-    try:
-        targets.resolve_classes(school_id=school.id, targets=targets_given)
-    except targets.UnknownTarget as exc:
-        raise BroadcastError(str(exc), "targets") from None
+    _check_targets(school, targets_given)
     now = clock.now()
-    when = scheduled_at or now
-    if when.tzinfo is None:
-        raise BroadcastError(_l("The send time needs a time zone."), "scheduled_at")
-    if when < now - timedelta(minutes=1):
-        raise BroadcastError(_l("The send time is in the past."), "scheduled_at")
+    when = send_time(scheduled_at, now=now)
     broadcast = Broadcast(
         school_id=school.id,
         kind=kind,
@@ -72,6 +63,25 @@ def create_broadcast(
     db.session.add(broadcast)
     db.session.flush()
     return broadcast
+
+
+def _check_targets(school: School, targets_given: list[str]) -> None:
+    if not targets_given:
+        raise BroadcastError(_l("Choose at least one class."), "targets")
+    try:
+        targets.resolve_classes(school_id=school.id, targets=targets_given)
+    except targets.UnknownTarget as exc:
+        raise BroadcastError(str(exc), "targets") from None
+
+
+def send_time(scheduled_at: datetime | None, *, now: datetime) -> datetime:
+    """The moment asked for (now if none), checked: timezone-aware and not past."""
+    when = scheduled_at or now
+    if when.tzinfo is None:
+        raise BroadcastError(_l("The send time needs a time zone."), "scheduled_at")
+    if when < now - timedelta(minutes=1):
+        raise BroadcastError(_l("The send time is in the past."), "scheduled_at")
+    return when
 
 
 def _check(kind, body_en, body_ne, student_ids) -> None:

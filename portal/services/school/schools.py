@@ -23,6 +23,21 @@ def get_school(slug: str) -> School:
     return school
 
 
+def _check_new(slug: str, phone_number_id: str) -> None:
+    """Refuse a slug or number that is malformed or taken."""
+    if not SLUG.match(slug):
+        raise SetupError(
+            _l("“%(slug)s” is not a usable slug: use 2-63 lowercase letters, digits, -.", slug=slug)
+        )
+    if not phone_number_id.isascii() or not phone_number_id.isdigit():
+        raise SetupError(_l("The WhatsApp phone number ID is the number Meta shows, digits only."))
+    must_be_new(School.slug == slug, _l("A school with the slug “%(slug)s” exists.", slug=slug))
+    must_be_new(
+        School.phone_number_id == phone_number_id,
+        _l("Another school already uses phone number ID %(id)s.", id=phone_number_id),
+    )
+
+
 def create_school(
     *,
     slug: str,
@@ -34,18 +49,8 @@ def create_school(
 ) -> School:
     """A new school with its WhatsApp number; the access token is stored encrypted."""
     slug, phone_number_id = slug.strip().lower(), phone_number_id.strip()
-    if not SLUG.match(slug):
-        raise SetupError(
-            _l("“%(slug)s” is not a usable slug: use 2-63 lowercase letters, digits, -.", slug=slug)
-        )
-    if not phone_number_id.isascii() or not phone_number_id.isdigit():
-        raise SetupError(_l("The WhatsApp phone number ID is the number Meta shows, digits only."))
+    _check_new(slug, phone_number_id)
     name = name_or_refuse(name)
-    must_be_new(School.slug == slug, _l("A school with the slug “%(slug)s” exists.", slug=slug))
-    must_be_new(
-        School.phone_number_id == phone_number_id,
-        _l("Another school already uses phone number ID %(id)s.", id=phone_number_id),
-    )
     school = School(
         slug=slug,
         name=name,
