@@ -19,12 +19,22 @@ os.environ.setdefault("WHATSAPP_VERIFY_TOKEN", "test-verify-token")
 
 import sqlalchemy as sa  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from flask_babel import force_locale  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db as _db  # noqa: E402
-
-PASSWORD = "correct horse battery"
+from portal.services.delivery import transport  # noqa: E402
+from tests.factories import (  # noqa: E402
+    PASSWORD,
+    ClassFactory,
+    GuardianFactory,
+    SchoolFactory,
+    StudentFactory,
+    StudentGuardianFactory,
+    UserFactory,
+)
+from tests.fakes.recording import RecordingTransport  # noqa: E402
 
 
 class FreshContextClient(FlaskClient):
@@ -131,15 +141,11 @@ def portal(client):
 
 @pytest.fixture
 def school(db):
-    from tests.factories import SchoolFactory
-
     return SchoolFactory()
 
 
 @pytest.fixture
 def admin(school):
-    from tests.factories import UserFactory
-
     return UserFactory(school=school, role="admin")
 
 
@@ -152,7 +158,6 @@ def admin_portal(portal, admin):
 @pytest.fixture
 def login_as(portal, school):
     """Sign `portal` in as a new user of a school (default: `school`) with this role."""
-    from tests.factories import UserFactory
 
     def login(role="admin", **kwargs):
         kwargs.setdefault("school", None if role == "operator" else school)
@@ -161,3 +166,65 @@ def login_as(portal, school):
         return user
 
     return login
+
+
+@pytest.fixture
+def recorder(app):
+    """Messages are recorded in-process instead of sent (RecordingTransport)."""
+    fake = RecordingTransport()
+    app.extensions[transport.KEY] = fake
+    yield fake
+    app.extensions.pop(transport.KEY, None)
+
+
+@pytest.fixture
+def roster(db):
+    """A school with 5A (three students) and 5B (two); guardian `both` has children in each,
+    `triple` has three children (Firoj, in 6A, also has the guardian `sixth`)."""
+    school = SchoolFactory()
+    c5a = ClassFactory(school=school, grade=5, section="A")
+    c5b = ClassFactory(school=school, grade=5, section="B")
+    c6a = ClassFactory(school=school, grade=6, section="A")
+    students = {
+        name: StudentFactory(school_class=cls, name=name, roll=roll)
+        for name, cls, roll in [
+            ("Aarav", c5a, 1),
+            ("Bina", c5a, 2),
+            ("Chiran", c5a, 3),
+            ("Dipa", c5b, 1),
+            ("Esha", c5b, 2),
+            ("Firoj", c6a, 1),
+        ]
+    }
+    guardians = {
+        "one": GuardianFactory(school=school, name="One Child", language="en"),
+        "both": GuardianFactory(school=school, name="Two Children", language="ne"),
+        "triple": GuardianFactory(school=school, name="Three Children", language="both"),
+        "sixth": GuardianFactory(school=school, name="Sixth Grade", language="en"),
+    }
+    links = [
+        ("Aarav", "one"),
+        ("Bina", "both"),
+        ("Dipa", "both"),
+        ("Chiran", "triple"),
+        ("Esha", "triple"),
+        ("Firoj", "triple"),
+        ("Firoj", "sixth"),
+    ]
+    for student, guardian in links:
+        StudentGuardianFactory(
+            student=students[student], guardian=guardians[guardian], school_id=school.id
+        )
+    return {
+        "school": school,
+        "classes": {"5A": c5a, "5B": c5b, "6A": c6a},
+        "students": students,
+        "guardians": guardians,
+    }
+
+
+@pytest.fixture
+def english(db):
+    """Messages in English (errors are translated; the default locale is Nepali)."""
+    with force_locale("en"):
+        yield

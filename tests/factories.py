@@ -16,9 +16,10 @@ from portal.models import (
     User,
 )
 from portal.services.accounts.passwords import hash_password
-from tests.conftest import PASSWORD
 
 _hashes: dict[str, str] = {}
+
+PASSWORD = "correct horse battery"  # every factory-made user's
 
 
 def password_hash(password: str = PASSWORD) -> str:

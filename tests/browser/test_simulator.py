@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.tasks.delivery import start_broadcast
-from tests.delivery.conftest import make_broadcast
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -13,6 +12,7 @@ from tests.factories import (
     StudentGuardianFactory,
     TeacherFactory,
 )
+from tests.helpers import make_broadcast
 
 pytestmark = pytest.mark.browser
 

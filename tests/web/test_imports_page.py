@@ -1,15 +1,15 @@
 """The roster import page: upload, check or import, and a per-line report of every problem."""
 
 import io
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from portal.models import AuditLog, Guardian, Student
 from tests.factories import UserFactory
+from tests.helpers import FIXTURES as HELPER_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+FIXTURES = HELPER_FIXTURES / "csv"
 
 
 def upload(name: str, data: bytes | None = None, **fields) -> dict:

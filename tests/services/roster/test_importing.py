@@ -1,7 +1,6 @@
 """Roster CSV import: every row checked first, all or nothing, and idempotent."""
 
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +11,9 @@ from portal.services.common.dates import current_bs_year
 from portal.services.roster.cells import CellError, class_label, parse_class_name, parse_language
 from portal.services.roster.importing import import_csv
 from tests.factories import ClassFactory, GuardianFactory, SchoolFactory, StudentFactory
+from tests.helpers import FIXTURES as HELPER_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+FIXTURES = HELPER_FIXTURES / "csv"
 HEADER = "class,roll,student,guardian,phone,language\n"
 
 

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 
 def test_healthz_answers_without_dependencies(client):

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from portal.models import AuditLog, Broadcast
 from portal.services.accounts.tokens import create_api_token
 from portal.services.common import clock
-from tests.delivery.conftest import make_broadcast
 from tests.factories import SchoolFactory
+from tests.helpers import make_broadcast
 
 
 @pytest.fixture

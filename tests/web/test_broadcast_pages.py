@@ -12,10 +12,9 @@ from markupsafe import escape
 from portal.models import Alert, AuditLog, Broadcast, Delivery, School
 from portal.services.broadcasting import delivery_counts, dispatch
 from portal.services.common import clock, dates
-from portal.services.delivery import alerts, transport
+from portal.services.delivery import alerts
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp import errors
-from tests.delivery.conftest import RecordingTransport, graph_error, make_broadcast
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -24,21 +23,14 @@ from tests.factories import (
     StudentGuardianFactory,
     UserFactory,
 )
+from tests.fakes.recording import graph_error
+from tests.helpers import make_broadcast
 
 
 def _reason(code: int) -> str:
     """Meta's error code as an English reader sees it on the page."""
     with force_locale("en"):
         return str(escape(errors.reason(code)))
-
-
-@pytest.fixture
-def recorder(app):
-    """Messages are recorded instead of sent (as in tests/delivery)."""
-    fake = RecordingTransport()
-    app.extensions[transport.KEY] = fake
-    yield fake
-    app.extensions.pop(transport.KEY, None)
 
 
 @pytest.fixture

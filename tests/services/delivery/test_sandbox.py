@@ -7,7 +7,7 @@ from portal.models import Delivery, SandboxMessage
 from portal.services.delivery import replies
 from portal.tasks.delivery import send_deliveries, start_broadcast
 from portal.tasks.sandbox import sandbox_status
-from tests.delivery.conftest import make_broadcast
+from tests.helpers import make_broadcast
 
 
 def test_a_broadcast_is_kept_and_its_statuses_arrive_as_webhooks(db, roster):

@@ -14,10 +14,9 @@ from portal.models import Alert, AuditLog, School, Template
 from portal.services.broadcasting import broadcasts, dispatch
 from portal.services.common import dates
 from portal.services.common.secrets import decrypt, encrypt
-from portal.services.delivery import alerts, transport
+from portal.services.delivery import alerts
 from portal.services.wording import template_texts, templates
 from portal.services.wording.template_texts import DEFAULT_TEMPLATES
-from tests.delivery.conftest import RecordingTransport, make_broadcast
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -25,6 +24,7 @@ from tests.factories import (
     StudentFactory,
     StudentGuardianFactory,
 )
+from tests.helpers import make_broadcast
 
 TOKEN = "EAAG-secret-token-4f9c2b7d1e"
 STOP_LINES = {
@@ -329,15 +329,6 @@ def paused(school, db, recorder):
     alerts.raise_for(school_id=school.id, code=131048, pause=True, details="spam rate limit")
     db.session.commit()
     return broadcast
-
-
-@pytest.fixture
-def recorder(app):
-    """Messages are recorded instead of sent (as in tests/delivery)."""
-    fake = RecordingTransport()
-    app.extensions[transport.KEY] = fake
-    yield fake
-    app.extensions.pop(transport.KEY, None)
 
 
 def test_resume_sending_clears_the_pause_and_sends_what_waited(

@@ -9,7 +9,7 @@ from portal.models import Broadcast, Delivery
 from portal.services.broadcasting import broadcasts, delivery_counts, dispatch
 from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
-from tests.delivery.conftest import make_broadcast
+from tests.helpers import make_broadcast
 
 
 def deliveries(db, broadcast_id):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.models import Delivery, Guardian, InboundMessage
 from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
-from tests.delivery.conftest import make_broadcast
+from tests.helpers import make_broadcast
 
 
 def reload(db, guardian):
@@ -17,16 +17,16 @@ def reload(db, guardian):
 
 
 @pytest.mark.parametrize("text", ["STOP", "stop", "  Stop. ", "UNSUBSCRIBE", "बन्द"])
-def test_stop_opts_out_and_is_confirmed(db, roster, recorder, say, text):
+def test_stop_opts_out_and_is_confirmed(db, roster, phones, say, text):
     one = roster["guardians"]["one"]
     say(roster["school"], one.phone, text)
     assert reload(db, one).opted_out_at is not None
-    [reply] = recorder.to(one.phone)
+    [reply] = phones.to(one.phone)
     assert "no longer receive" in reply["body"] and "START" in reply["body"]
 
 
 def test_stop_then_the_next_broadcast_skips_them_and_start_brings_them_back(
-    db, roster, recorder, say
+    db, roster, phones, say
 ):
     one = roster["guardians"]["one"]
     say(roster["school"], one.phone, "STOP")
@@ -51,22 +51,22 @@ def test_stop_then_the_next_broadcast_skips_them_and_start_brings_them_back(
     assert status in ("accepted", "pending")
 
 
-def test_nepali_sets_the_language_and_confirms_in_nepali(db, roster, recorder, say):
+def test_nepali_sets_the_language_and_confirms_in_nepali(db, roster, phones, say):
     one = roster["guardians"]["one"]  # English speaker
     say(roster["school"], one.phone, "नेपाली")
     guardian = reload(db, one)
     assert guardian.language == "ne" and guardian.language_chosen_at is not None
-    [reply] = recorder.to(one.phone)
+    [reply] = phones.to(one.phone)
     assert any("\u0900" <= ch <= "\u097f" for ch in reply["body"])
 
 
-def test_english_sets_the_language(db, roster, recorder, say):
+def test_english_sets_the_language(db, roster, phones, say):
     both = roster["guardians"]["both"]
     say(roster["school"], both.phone, "english")
     assert reload(db, both).language == "en"
 
 
-def test_a_longer_message_with_a_keyword_is_a_reply_not_a_command(db, roster, recorder, say):
+def test_a_longer_message_with_a_keyword_is_a_reply_not_a_command(db, roster, phones, say):
     one = roster["guardians"]["one"]
     say(roster["school"], one.phone, "Please do not stop the bus service")
     assert reload(db, one).opted_out_at is None
@@ -75,60 +75,60 @@ def test_a_longer_message_with_a_keyword_is_a_reply_not_a_command(db, roster, re
 
 
 def test_replies_reach_the_inbox_and_are_acknowledged_once_a_day(
-    db, roster, recorder, say, monkeypatch
+    db, roster, phones, say, monkeypatch
 ):
     one = roster["guardians"]["one"]
     say(roster["school"], one.phone, "Will the bus run?")
     say(roster["school"], one.phone, "Also, what time?")
-    assert len(recorder.to(one.phone)) == 1  # one acknowledgement
-    assert "received your message" in recorder.to(one.phone)[0]["body"]
+    assert len(phones.to(one.phone)) == 1  # one acknowledgement
+    assert "received your message" in phones.to(one.phone)[0]["body"]
     inbox = db.session.scalars(sa.select(InboundMessage).where(InboundMessage.in_inbox)).all()
     assert len(inbox) == 2
     tomorrow = clock.now() + timedelta(days=1, minutes=1)
     monkeypatch.setattr(clock, "now", lambda: tomorrow)
     monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     say(roster["school"], one.phone, "Thanks")
-    assert len(recorder.to(one.phone)) == 2
+    assert len(phones.to(one.phone)) == 2
 
 
-def test_a_reply_to_a_notice_is_linked_to_its_broadcast(db, roster, recorder, say):
+def test_a_reply_to_a_notice_is_linked_to_its_broadcast(db, roster, phones, say):
     one = roster["guardians"]["one"]
     broadcast = make_broadcast(roster["school"], ["5A"])
     start_broadcast.call_local(broadcast.id)
-    wamid = recorder.to(one.phone)[0]["wamid"]
+    wamid = phones.to(one.phone)[0]["wamid"]
     say(roster["school"], one.phone, "Noted, thank you", context=wamid)
     message = db.session.scalar(sa.select(InboundMessage))
     assert message.broadcast_id == broadcast.id
 
 
-def test_a_reply_opens_the_guardian_s_window_so_notices_go_as_text(db, roster, recorder, say):
+def test_a_reply_opens_the_guardian_s_window_so_notices_go_as_text(db, roster, phones, say):
     one = roster["guardians"]["one"]
     say(roster["school"], one.phone, "Hello")
     broadcast = make_broadcast(roster["school"], ["5A"])
     start_broadcast.call_local(broadcast.id)
-    kinds = [m["kind"] for m in recorder.to(one.phone)]
+    kinds = [m["kind"] for m in phones.to(one.phone)]
     assert kinds[-1] == "text"
-    others = recorder.to(roster["guardians"]["both"].phone)
+    others = phones.to(roster["guardians"]["both"].phone)
     assert [m["kind"] for m in others] == ["template"]
 
 
-def test_the_same_webhook_three_times_acts_once(db, roster, recorder, say):
+def test_the_same_webhook_three_times_acts_once(db, roster, phones, say):
     one = roster["guardians"]["one"]
     for _ in range(3):
         say(roster["school"], one.phone, "STOP", wamid="wamid.same")
-    assert len(recorder.to(one.phone)) == 1
+    assert len(phones.to(one.phone)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InboundMessage)) == 1
 
 
-def test_an_unknown_number_gets_one_bilingual_reply_a_day(db, roster, recorder, say, monkeypatch):
+def test_an_unknown_number_gets_one_bilingual_reply_a_day(db, roster, phones, say, monkeypatch):
     stranger = "+9779801234567"
     say(roster["school"], stranger, "Hello?")
     say(roster["school"], stranger, "Anyone?")
-    [reply] = recorder.to(stranger)
+    [reply] = phones.to(stranger)
     assert "not registered" in reply["body"]
     assert any("\u0900" <= ch <= "\u097f" for ch in reply["body"])
     tomorrow = clock.now() + timedelta(days=1, minutes=1)
     monkeypatch.setattr(clock, "now", lambda: tomorrow)
     monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     say(roster["school"], stranger, "Hello again")
-    assert len(recorder.to(stranger)) == 2
+    assert len(phones.to(stranger)) == 2

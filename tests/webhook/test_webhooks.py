@@ -2,7 +2,6 @@
 
 import itertools
 import json
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,10 +12,11 @@ from portal.services.broadcasting import dispatch
 from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.signature import sign
-from tests.delivery.conftest import make_broadcast
+from tests.helpers import FIXTURES as HELPER_FIXTURES
+from tests.helpers import make_broadcast
 
 SECRET = "test-app-secret"
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "whatsapp"
+FIXTURES = HELPER_FIXTURES / "whatsapp"
 
 
 def post(client, body: bytes, secret=SECRET):

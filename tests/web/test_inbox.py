@@ -8,7 +8,6 @@ from portal.services.delivery.sending import sender_number
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.sandbox import SandboxTransport
 from portal.whatsapp.signature import sign
-from tests.delivery.conftest import make_broadcast
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -17,6 +16,7 @@ from tests.factories import (
     StudentGuardianFactory,
     UserFactory,
 )
+from tests.helpers import make_broadcast
 
 
 @pytest.fixture

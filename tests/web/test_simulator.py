@@ -10,7 +10,6 @@ from portal.models import Delivery, Guardian, InboundMessage, SandboxMessage, We
 from portal.tasks.delivery import start_broadcast
 from portal.tasks.sandbox import sandbox_status
 from tests.conftest import Portal
-from tests.delivery.conftest import make_broadcast
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -20,6 +19,7 @@ from tests.factories import (
     TeacherFactory,
     UserFactory,
 )
+from tests.helpers import make_broadcast
 
 SITA = "9779841000222"  # a guardian of 5A, English
 STRANGER = "9779800000777"

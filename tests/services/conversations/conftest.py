@@ -8,7 +8,6 @@ from portal.services.common import clock
 from portal.services.delivery import transport
 from portal.whatsapp.client import CloudClient
 from portal.whatsapp.signature import sign
-from tests.delivery.conftest import roster  # noqa: F401
 from tests.fakes.graph_api import FakeGraphAPI
 
 SECRET = "test-app-secret"
@@ -69,8 +68,9 @@ class GraphPhones:
 
 
 @pytest.fixture
-def recorder(app):
-    """The app sends through the real Cloud API client to a fake Graph API on 127.0.0.1."""
+def phones(app):
+    """What each phone receives: the app sends through the real Cloud API client to a fake
+    Graph API on 127.0.0.1."""
     with FakeGraphAPI("conversation-token") as fake:
         app.extensions[transport.KEY] = CloudClient(fake.url)
         old_token = app.config["WHATSAPP_ACCESS_TOKEN"]

@@ -9,7 +9,8 @@ from portal.models import Alert, Delivery, School
 from portal.services.common import clock
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.errors import TransportError
-from tests.delivery.conftest import graph_error, make_broadcast, run_senders
+from tests.fakes.recording import graph_error
+from tests.helpers import make_broadcast, run_senders
 
 
 def only_delivery(db, guardian):
