@@ -41,12 +41,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import assets, errors, i18n, security
+    from portal.web import assets, error_pages, i18n, security
 
     assets.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    errors.init_app(app)
+    error_pages.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
