@@ -71,13 +71,7 @@ def create():
         return error(422, "invalid", "Some fields are not valid.", fields=exc.messages)
     except broadcasts.BroadcastError as exc:
         return error(422, "invalid", str(exc), fields={exc.field or "body": [str(exc)]})
-    audit.record(
-        school_id=g.api_school.id,
-        user_id=None,
-        action="broadcast.create",
-        target=broadcast,
-        changes={"source": [None, "api"]},
-    )
+    broadcasts.record_created(broadcast, api_token_id=g.api_token.id)
     db.session.commit()
     _start(broadcast)
     return _show(broadcast), 201
@@ -101,7 +95,7 @@ def cancel(broadcast_id: int):
         return error(409, "not_cancellable", f"The broadcast is already {broadcast.status}.")
     audit.record(
         school_id=g.api_school.id,
-        user_id=None,
+        api_token_id=g.api_token.id,
         action="broadcast.cancel",
         target=broadcast,
         changes={"status": [before, broadcast.status]},

@@ -75,6 +75,11 @@ def target_label(text: str, locale: str) -> str:
 
 def alert_text(alert) -> str:
     """An open alert as its school's admins read it."""
+    if alert.action == "webhook_failed":
+        return _(
+            "A message to the school's WhatsApp number could not be handled after several "
+            "tries. A teacher who sent it was asked to send it again; the operator can see it."
+        )
     reason = reasons.code_reason(alert.code)
     if alert.action == "paused":
         return _("Sending is paused: %(reason)s", reason=reason)

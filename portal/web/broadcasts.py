@@ -106,17 +106,7 @@ def _preview(form, broadcast, school, requested):
 
 
 def _send(broadcast: Broadcast):
-    audit.record(
-        school_id=broadcast.school_id,
-        user_id=current_user.id,
-        action="broadcast.create",
-        target=broadcast,
-        changes={
-            "kind": [None, broadcast.kind],
-            "targets": [None, ", ".join(broadcast.targets)],
-            "scheduled_at": [None, broadcast.scheduled_at.isoformat()],
-        },
-    )
+    broadcasts.record_created(broadcast, user_id=current_user.id)
     db.session.commit()
     enqueue_start(broadcast)
     if broadcast.scheduled_at > clock.now():
