@@ -51,6 +51,7 @@ def register_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal import api, health, webhook
+    from portal.api import schedules as api_schedules
     from portal.web import (
         audit,
         auth,
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         webhook,
         api,
+        api_schedules,
     ):
         app.register_blueprint(module.bp)
 
