@@ -21,8 +21,9 @@ from portal.models import (
 )
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
 from portal.services.common import clock, dates
-from portal.services.conversations import commands, teacher_replies
+from portal.services.conversations import commands, teacher_replies, teacher_schedules
 from portal.services.delivery import outbox, replies
+from portal.services.schedules import schedules
 
 DRAFT_LIFETIME = timedelta(hours=2)
 
@@ -140,8 +141,19 @@ def _latest_draft(teacher) -> Broadcast | None:
     )
 
 
+def _schedule_draft(teacher, draft: Broadcast | None):
+    """The teacher's draft schedule when it is newer than their draft broadcast."""
+    since = clock.now() - DRAFT_LIFETIME
+    schedule = schedules.latest_draft(teacher_id=teacher.id, since=since)
+    if schedule is None or (draft is not None and draft.created_at > schedule.created_at):
+        return None
+    return schedule
+
+
 def _confirm(command, *, teacher, school: School) -> str:
     draft = _latest_draft(teacher)
+    if (schedule := _schedule_draft(teacher, draft)) is not None:
+        return teacher_schedules.confirm(schedule)
     if draft is None:
         return _(
             "There is nothing waiting for your YES. Send a message first, for example: %(example)s",
@@ -155,6 +167,8 @@ def _confirm(command, *, teacher, school: School) -> str:
 
 def _decline(command, *, teacher, school: School) -> str:
     draft = _latest_draft(teacher)
+    if (schedule := _schedule_draft(teacher, draft)) is not None:
+        return teacher_schedules.decline(schedule)
     if draft is None:
         return _("There is nothing to discard.")
     draft.status, draft.cancelled_at = BroadcastStatus.CANCELLED, clock.now()
@@ -209,6 +223,7 @@ def _unclear(command, *, teacher, school: School) -> str:
 
 HANDLERS = {
     commands.Broadcast: _propose,
+    commands.Recurring: teacher_schedules.propose,
     commands.Confirm: _confirm,
     commands.Decline: _decline,
     commands.Cancel: _cancel,

@@ -213,3 +213,32 @@ def _audit(schedule: RecurringSchedule, action: str, user_id: int | None, change
         target=schedule,
         changes=changes,
     )
+
+
+def sample_broadcast(schedule: RecurringSchedule, occurrence=None) -> Broadcast:
+    """An unsaved broadcast as the schedule's occurrence would make it, for previews."""
+    return Broadcast(
+        school_id=schedule.school_id,
+        kind=schedule.kind,
+        source="schedule",
+        targets=list(schedule.targets),
+        subject=schedule.subject,
+        body_en=schedule.body_en,
+        body_ne=schedule.body_ne,
+        scheduled_at=occurrence.at if occurrence else clock.now(),
+        occurrence_on=occurrence.on if occurrence else clock.now().astimezone(NEPAL).date(),
+    )
+
+
+def latest_draft(*, teacher_id: int, since: datetime) -> RecurringSchedule | None:
+    """The teacher's newest schedule waiting for YES."""
+    return db.session.scalar(
+        sa.select(RecurringSchedule)
+        .where(
+            RecurringSchedule.author_teacher_id == teacher_id,
+            RecurringSchedule.status == ScheduleStatus.DRAFT,
+            RecurringSchedule.created_at > since,
+        )
+        .order_by(RecurringSchedule.id.desc())
+        .limit(1)
+    )
