@@ -125,13 +125,14 @@ def show(schedule_id):
         .order_by(Broadcast.id.desc())
         .limit(10)
     ).all()
-    context = _upcoming(schedule, schedule.school) if schedule.next_at else {}
+    context = {"rule_text": describe.describe_schedule(schedule)}
+    if schedule.next_at:
+        context = _upcoming(schedule, schedule.school)
     return render_page(
         "schedules/show.html",
         schedule=schedule,
         made=made,
         counts=delivery_counts.of_broadcasts([b.id for b in made]),
-        rule_text=describe.describe_schedule(schedule),
         **context,
     )
 
