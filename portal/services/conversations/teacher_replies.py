@@ -77,6 +77,7 @@ def preview_text(broadcast: Broadcast, shown: Preview) -> str:
         ),
         _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
         _("When: %(when)s", when=when_text(broadcast)),
+        *holiday_line(shown),
         _("Languages: %(languages)s", languages=languages_text(shown.languages)),
         "",
         _("Parents will see:"),
@@ -85,6 +86,13 @@ def preview_text(broadcast: Broadcast, shown: Preview) -> str:
         _("Reply YES to send or NO to discard."),
     ]
     return "\n".join(lines)
+
+
+def holiday_line(shown: Preview) -> list[str]:
+    """`That day is Bhai Tika (a holiday); it is sent anyway.` when it is."""
+    if shown.holiday is None:
+        return []
+    return [_("That day is %(holiday)s; it is sent anyway.", holiday=shown.holiday.label(locale()))]
 
 
 def when_text(broadcast: Broadcast) -> str:
