@@ -115,6 +115,6 @@ def test_a_nepali_teacher_gets_a_nepali_preview(db, roster, phones, teacher, say
     say(roster["school"], teacher.phone, "हरेक दिन बिहान ६ बजे ५क: खाजा ल्याउनुहोस्।")
     [preview] = [m["body"] for m in phones.to(teacher.phone)]
     assert "हरेक दिन ०६:०० बजे" in preview
-    assert "• २०८२ मंसिर ८ · २४ नोभे २०२५, ०६:००" in preview
+    assert "• २०८२ मंसिर ८ · २४ नोभेम्बर २०२५, ०६:००" in preview
     say(roster["school"], teacher.phone, "होइन")
     assert db.session.scalar(sa.select(RecurringSchedule.status)) == "stopped"
