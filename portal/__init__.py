@@ -51,18 +51,15 @@ def register_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal import api, health, webhook
-    from portal.api import schedules as api_schedules
     from portal.web import (
         audit,
         auth,
         broadcasts,
-        calendar,
         classes,
         dashboard,
         guardians,
         imports,
         inbox,
-        schedules,
         schools,
         settings,
         simulator,
@@ -82,15 +79,22 @@ def register_blueprints(app: Flask) -> None:
         audit,
         schools,
         broadcasts,
-        schedules,
-        calendar,
         inbox,
         simulator,
         settings,
         webhook,
         api,
-        api_schedules,
     ):
+        app.register_blueprint(module.bp)
+    register_school_year(app)
+
+
+def register_school_year(app: Flask) -> None:
+    """The calendar, recurring broadcasts and their API."""
+    from portal.api import schedules as api_schedules
+    from portal.web import calendar, schedules
+
+    for module in (schedules, calendar, api_schedules):
         app.register_blueprint(module.bp)
 
 
