@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import escape
 
 from portal.extensions import db
+from portal.lexicon import classnames
 from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, BroadcastStatus, School, Source
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets, tracking
@@ -258,6 +259,17 @@ def kind_label(kind: str) -> str:
 @bp.app_template_filter("targets")
 def target_list(given: list[str]) -> str:
     return ", ".join(broadcast_labels.target_label(t, locale_code()) for t in given or ())
+
+
+@bp.app_template_filter("target_label")
+def target_label(text: str) -> str:
+    return broadcast_labels.target_label(text, locale_code())
+
+
+@bp.app_template_filter("grade_target")
+def grade_target(grade: int) -> str:
+    """The target that names every section of a grade or level: `5`, `LKG`."""
+    return classnames.name_of(grade)
 
 
 @bp.app_template_global("delivery_reason")

@@ -52,7 +52,7 @@ def _propose(command, *, teacher, school: School) -> str:
         return teacher_replies.explain("unknown_target", exc.target)
     if not school.teachers_may_target_any:
         mine = {c.id for c in teacher.classes}
-        others = [c.name for c in classes if c.id not in mine]
+        others = [teacher_replies.class_name(c) for c in classes if c.id not in mine]
         if others:
             return _(
                 "You can only send to your own classes. Not yours: %(classes)s.",
@@ -104,8 +104,8 @@ def _absent_students(classes, rolls) -> tuple[list[int] | None, str | None]:
     if missing:
         return None, _(
             "Class %(cls)s has no student with roll number %(rolls)s.",
-            cls=classes[0].name,
-            rolls=", ".join(missing),
+            cls=teacher_replies.class_name(classes[0]),
+            rolls=", ".join(teacher_replies.n(roll) for roll in missing),
         )
     return [found[r] for r in rolls], None
 

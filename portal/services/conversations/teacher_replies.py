@@ -65,6 +65,11 @@ def n(number) -> str:
     return localize_digits(str(number), locale())
 
 
+def class_name(school_class) -> str:
+    """A class as the reply's reader writes it: `5A`, or `५क` in Nepali."""
+    return school_class.name_ne if locale() == "ne" else school_class.name
+
+
 def preview_text(broadcast: Broadcast, shown: Preview) -> str:
     """What the teacher confirms: kind, classes, parents reached, when, languages, the text."""
     skipped = " " + _("(%(n)s opted out, skipped)", n=n(shown.opted_out)) if shown.opted_out else ""
