@@ -47,7 +47,7 @@ def test_csv_import_reports_bad_lines_and_imports_nothing(
     import io
 
     login_as("admin", school=roster["school"], language="en")
-    data = "start,name\n2025-12-01,Fine\n2025-13-01,Bad\n".encode()
+    data = b"start,name\n2025-12-01,Fine\n2025-13-01,Bad\n"
     response = portal.post(
         "/calendar/import",
         {"file": (io.BytesIO(data), "days.csv")},
