@@ -16,6 +16,7 @@ from portal.models.broadcast import (
     Source,
     Template,
 )
+from portal.models.calendar import Holiday, HolidayYear
 from portal.models.roster import (
     GUARDIAN_LANGUAGES,
     AttendanceRecord,
@@ -26,6 +27,7 @@ from portal.models.roster import (
     Teacher,
     teacher_classes,
 )
+from portal.models.schedule import Every, OnHoliday, RecurringSchedule, ScheduleStatus
 from portal.models.school import Alert, School
 from portal.models.webhook import (
     EventStatus,
@@ -45,6 +47,12 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "EventStatus",
+    "Every",
+    "Holiday",
+    "HolidayYear",
+    "OnHoliday",
+    "RecurringSchedule",
+    "ScheduleStatus",
     "Kind",
     "Source",
     "InboundMessage",

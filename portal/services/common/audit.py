@@ -38,6 +38,16 @@ ACTIONS = {
     "broadcast.cancel": _l("cancelled a broadcast"),
     "inbox.handle": _l("marked a parent's reply as handled"),
     "alert.resolve": _l("marked an alert as dealt with"),
+    "holiday.prefill": _l("filled in Nepal's public holidays"),
+    "holiday.create": _l("added a day to the calendar"),
+    "holiday.update": _l("changed a day in the calendar"),
+    "holiday.delete": _l("removed a day from the calendar"),
+    "holiday.import": _l("imported calendar days"),
+    "schedule.create": _l("created a recurring broadcast"),
+    "schedule.update": _l("changed a recurring broadcast"),
+    "schedule.pause": _l("paused a recurring broadcast"),
+    "schedule.resume": _l("resumed a recurring broadcast"),
+    "schedule.stop": _l("stopped a recurring broadcast"),
 }
 
 

@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime
 
 from portal.services.conversations.commands.grammar import read_broadcast
+from portal.services.conversations.commands.recurring import Recurring, read_recurring
 from portal.services.conversations.commands.results import (
     REASONS,
     Broadcast,
@@ -31,6 +32,7 @@ __all__ = [
     "Confirm",
     "Decline",
     "Help",
+    "Recurring",
     "Status",
     "Unclear",
     "parse",
@@ -55,6 +57,6 @@ def read_command(text: str, *, now: datetime) -> Command:
     if not fold_phrase(text):
         return Unclear("empty_message")
     try:
-        return read_reply(text) or read_broadcast(text, now=now)
+        return read_reply(text) or read_recurring(text, now=now) or read_broadcast(text, now=now)
     except Refusal as refusal:
         return Unclear(refusal.code, refusal.hint)
