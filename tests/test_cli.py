@@ -390,3 +390,22 @@ def test_roster_import_refuses_unknown_schools_and_files(db, cli, school, args, 
     args = [a.format(slug=school.slug) for a in args]
     result = cli("roster", "import", *args)
     assert result.exit_code != 0 and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, url",
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"BIND": "127.0.0.1:9000"}, "http://127.0.0.1:9000"),
+        ({"BIND": "0.0.0.0:8080"}, "http://127.0.0.1:8080"),
+        ({"BIND": "10.1.2.3:80"}, "http://10.1.2.3:80"),
+        ({"PORT": "5005"}, "http://127.0.0.1:5005"),
+    ],
+)
+def test_demo_prints_the_address_the_portal_is_served_at(db, cli, monkeypatch, env, url):
+    monkeypatch.delenv("BIND", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = cli("demo")
+    assert f"Sign in at {url}\n" in result.stdout
