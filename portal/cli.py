@@ -224,6 +224,15 @@ def report_lines(report: ImportReport) -> list[str]:
                 unchanged=Local(tally.unchanged),
             )
         )
+    if report.kept_languages:
+        lines.append(
+            ngettext(
+                "%(count)s guardian's own choice of language was kept, not the file's.",
+                "%(count)s guardians' own choice of language was kept, not the file's.",
+                report.kept_languages,
+                count=Local(report.kept_languages),
+            )
+        )
     return lines
 
 

@@ -17,6 +17,7 @@ from portal.models import (
     StudentGuardian,
     Teacher,
     User,
+    utcnow,
 )
 from portal.services.accounts.passwords import verify_password
 from portal.services.common.dates import current_bs_year
@@ -409,3 +410,18 @@ def test_demo_prints_the_address_the_portal_is_served_at(db, cli, monkeypatch, e
         monkeypatch.setenv(name, value)
     result = cli("demo")
     assert f"Sign in at {url}\n" in result.stdout
+
+
+def test_a_second_demo_run_undoes_nothing_a_person_changed(db, cli):
+    cli("demo")
+    guardian = db.session.scalars(sa.select(Guardian).where(Guardian.language == "en")).first()
+    guardian.language, guardian.language_chosen_at = "ne", utcnow()  # replied NEPALI
+    other = db.session.scalars(sa.select(Guardian).where(Guardian.id != guardian.id)).first()
+    other.opted_out_at = utcnow()  # replied STOP
+    student = db.session.scalars(sa.select(Student)).first()
+    student.name, student.active = "Renamed In Portal", False  # an admin's edits
+    db.session.commit()
+    assert cli("demo").exit_code == 0
+    db.session.expire_all()
+    assert (guardian.language, other.opted_out_at is not None) == ("ne", True)
+    assert (student.name, student.active) == ("Renamed In Portal", False)
