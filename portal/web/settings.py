@@ -27,6 +27,8 @@ PURPOSES = {
     "absence": (_l("Absence alert"), _l("absence alerts")),
     "reminder": (_l("Reminder"), _l("reminders")),
     "continued": (_l("Continued"), _l("the later parts of a long message, numbered (2/3)")),
+    "notice_image": (_l("Notice with a photo"), _l("notices sent with a photo (its header)")),
+    "notice_document": (_l("Notice with a PDF"), _l("notices sent with a PDF (its header)")),
 }
 
 

@@ -124,6 +124,7 @@ def store_inbound(message, *, school_id: int | None) -> bool:
         "type": message.type[:32],
         "text": message.text,
         "context_wamid": message.context_wamid,
+        "media_ref": message.media,
         "sent_at": message.timestamp,
         "received_at": clock.now(),
     }
