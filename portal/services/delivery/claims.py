@@ -52,6 +52,7 @@ class Job:
     person_busy: float = 0.0
     due: float = 0.0
     followed: bool = False  # a long message's first part: its next part goes after it
+    media_id_used: str | None = None  # the Meta media id a photo or PDF went with
 
 
 # What a sender reads of each claimed delivery and its guardian, as plain rows.

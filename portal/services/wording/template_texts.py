@@ -50,8 +50,7 @@ USED_FOR = {
 }
 
 _NOTICE_EN = (
-    "Notice from {{school}} for {{students}}:\n\n{{message}}\n\n"
-    "Reply STOP to stop these messages."
+    "Notice from {{school}} for {{students}}:\n\n{{message}}\n\nReply STOP to stop these messages."
 )
 _NOTICE_NE = (
     "नमस्ते, {{school}} बाट {{students}} का लागि सूचना:\n\n{{message}}\n\n"
