@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from portal.whatsapp.errors import GraphError
 from portal.whatsapp.outgoing import (
     media_message,
     sanitized_params,
@@ -142,6 +143,13 @@ class SandboxTransport:
             params=sanitized_params(params),
             media=media,
         )
+
+    def media_info(self, *, media_id: str, token=None) -> dict:
+        """The sandbox's phones send no files; a media id from elsewhere is unknown here."""
+        raise GraphError(code=100, http_status=400, message=f"no media {media_id} in the sandbox")
+
+    def download_media(self, *, url: str, token=None, limit: int) -> bytes:
+        raise GraphError(code=100, http_status=400, message="no media in the sandbox")
 
     def _record(self, phone_number_id, to, callback_data, **content) -> str:
         wamid = new_wamid(to)

@@ -12,6 +12,7 @@ from portal.models import (
     BroadcastStatus,
     InboundMessage,
     Kind,
+    MediaFile,
     School,
     Source,
     Student,
@@ -46,7 +47,12 @@ def act(*, message: InboundMessage, teacher, school: School) -> str:
     return type(command).__name__.lower()
 
 
-def _propose(command, *, teacher, school: School) -> str:
+def propose(command, *, teacher, school: School, media_file_id: int | None = None) -> str:
+    """A notice command made into a draft (or sent, without confirmation): the reply."""
+    return _propose(command, teacher=teacher, school=school, media_file_id=media_file_id)
+
+
+def _propose(command, *, teacher, school: School, media_file_id: int | None = None) -> str:
     try:
         classes = targets.resolve_classes(school_id=school.id, targets=command.targets)
     except targets.UnknownTarget as exc:
@@ -76,11 +82,15 @@ def _propose(command, *, teacher, school: School) -> str:
             student_ids=student_ids,
             source=Source.TEACHER,
             author_teacher_id=teacher.id,
+            media_file_id=media_file_id,
         )
     except broadcasts.BroadcastError as exc:
         return "\n".join(
             [str(exc), _("For example: %(example)s", example=teacher_replies.EXAMPLES["notice"])]
         )
+    if media_file_id is not None:
+        media = db.session.get(MediaFile, media_file_id)
+        notes = [teacher_replies.attachment_line(media), *notes]
     if school.require_confirmation:
         broadcast.status = BroadcastStatus.DRAFT
         shown = preview.preview(broadcast, school=school)

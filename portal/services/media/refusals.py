@@ -1,5 +1,7 @@
 """Why a file is not accepted, in the reader's language (the portal's, the teacher's)."""
 
+from collections import defaultdict
+
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -46,6 +48,11 @@ class MediaRefused(ValueError):
     def __str__(self) -> str:
         values = {key: _shown(value) for key, value in self.values.items()}
         return str(REASONS[self.code]) % values if values else str(REASONS[self.code])
+
+
+def describe(code: str) -> str:
+    """A stored refusal's reason in the current language (its sizes no longer known)."""
+    return str(REASONS.get(code, REASONS["unsupported"])) % defaultdict(lambda: "…")
 
 
 def _shown(value):
