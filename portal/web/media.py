@@ -39,3 +39,11 @@ def filesize(size: int) -> str:
     from portal.services.media.refusals import human_size
 
     return human_size(size)
+
+
+@bp.app_template_filter("media_refusal")
+def media_refusal(code: str) -> str:
+    """Why a file someone sent was not kept, in the reader's language."""
+    from portal.services.media.refusals import describe
+
+    return describe(code)

@@ -260,3 +260,17 @@ def test_an_inbound_photo_of_a_parent_is_kept_for_the_inbox(db, roster, phones, 
     message = db.session.scalars(sa.select(InboundMessage)).one()
     assert message.in_inbox and message.text == "Signed slip"
     assert message.media_file.kind == "image" and message.media_file.source == "guardian"
+
+
+def test_the_inbox_shows_a_parents_photo_and_a_voice_note_is_named(
+    db, roster, phones, send_file, login_as, portal
+):
+    parent = roster["guardians"]["one"]
+    send_file(roster["school"], parent.phone, media_samples.small_photo(), "image/jpeg",
+              caption="Signed slip")
+    send_file(roster["school"], parent.phone, b"OggS" + b"\0" * 100, "audio/ogg", kind="audio")
+    login_as("admin", school=roster["school"])
+    page = portal.get("/inbox/").get_data(as_text=True)
+    media = db.session.scalars(sa.select(MediaFile)).one()
+    assert f'src="/media/{media.id}/thumb"' in page and "Signed slip" in page
+    assert "voice note, sticker or video" in page
