@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
+from portal.api import media as api_media
 from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
@@ -15,12 +16,17 @@ from portal.tasks.delivery import enqueue_start
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(require_token)
+bp.register_blueprint(api_media.bp)
+csrf.exempt(api_media.bp)
 
 MAX_PER_PAGE = 100
 
 
 def _show(broadcast: Broadcast) -> dict:
-    return BroadcastOut().dump(broadcast) | {"counts": delivery_counts.of_broadcast(broadcast.id)}
+    return BroadcastOut().dump(broadcast) | {
+        "counts": delivery_counts.of_broadcast(broadcast.id),
+        "media": api_media.media_out(broadcast.media_file),
+    }
 
 
 def _get(broadcast_id: int) -> Broadcast:
@@ -52,7 +58,11 @@ def index():
 @bp.post("/broadcasts")
 def create():
     """Schedule a broadcast; it goes out at its time (now if none is given)."""
-    payload = request.get_json(silent=True)
+    api_media.allow_upload()
+    try:
+        payload = _payload()
+    except api_media.MediaRefused as refusal:
+        return error(422, refusal.code, str(refusal), fields={"file": [str(refusal)]})
     if not isinstance(payload, dict):
         return error(400, "bad_request", "Send a JSON object.")
     try:
@@ -66,6 +76,7 @@ def create():
             subject=data["subject"],
             scheduled_at=data["scheduled_at"],
             source=Source.API,
+            media_file_id=api_media.school_media_id(data["media_id"]),
         )
     except ValidationError as exc:
         return error(422, "invalid", "Some fields are not valid.", fields=exc.messages)
@@ -75,6 +86,13 @@ def create():
     db.session.commit()
     _start(broadcast)
     return _show(broadcast), 201
+
+
+def _payload():
+    """The broadcast asked for: a JSON object, or a multipart form with its file."""
+    if request.mimetype == api_media.MULTIPART:
+        return api_media.form_payload()
+    return request.get_json(silent=True)
 
 
 def _start(broadcast: Broadcast) -> None:

@@ -22,6 +22,8 @@ class BroadcastIn(Schema):
     kind = fields.String(load_default=Kind.NOTICE, validate=validate.OneOf(list(Kind)))
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=NEPAL)
+    # A photo or PDF kept by POST /api/v1/media (or sent in the same multipart request).
+    media_id = fields.Integer(load_default=None, allow_none=True, strict=False)
 
 
 class BroadcastOut(Schema):

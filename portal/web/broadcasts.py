@@ -31,7 +31,9 @@ bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 @bp.get("/")
 @school_member
 def index():
-    query = scoped(Broadcast).order_by(Broadcast.id.desc()).options(selectinload(Broadcast.media_file))
+    query = (
+        scoped(Broadcast).order_by(Broadcast.id.desc()).options(selectinload(Broadcast.media_file))
+    )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     shown = delivery_counts.of_broadcasts([b.id for b in page.items])
     return render_page("broadcasts/index.html", block="rows", page=page, counts=shown)

@@ -11,8 +11,14 @@ from PIL import Image
 
 from portal.models import Broadcast, MediaBlob, MediaFile
 from tests import media_samples
-from tests.factories import ClassFactory, GuardianFactory, StudentFactory, StudentGuardianFactory
-from tests.factories import SchoolFactory, UserFactory
+from tests.factories import (
+    ClassFactory,
+    GuardianFactory,
+    SchoolFactory,
+    StudentFactory,
+    StudentGuardianFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture

@@ -266,8 +266,13 @@ def test_the_inbox_shows_a_parents_photo_and_a_voice_note_is_named(
     db, roster, phones, send_file, login_as, portal
 ):
     parent = roster["guardians"]["one"]
-    send_file(roster["school"], parent.phone, media_samples.small_photo(), "image/jpeg",
-              caption="Signed slip")
+    send_file(
+        roster["school"],
+        parent.phone,
+        media_samples.small_photo(),
+        "image/jpeg",
+        caption="Signed slip",
+    )
     send_file(roster["school"], parent.phone, b"OggS" + b"\0" * 100, "audio/ogg", kind="audio")
     login_as("admin", school=roster["school"])
     page = portal.get("/inbox/").get_data(as_text=True)
