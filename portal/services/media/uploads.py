@@ -34,6 +34,10 @@ def media_id_for(*, media: MediaFile, phone_number_id: str, token: str, transpor
     row_id, media_id, expires_at = _row(phone_number_id, media.sha256)
     if media_id is None or expires_at is None or expires_at <= now:
         media_id, expires_at = _upload(row_id, media, phone_number_id, token, transport)
+        if media_id is None:  # another sender uploaded it meanwhile, or is uploading it
+            row_id, media_id, expires_at = _row(phone_number_id, media.sha256)
+            if media_id is None or expires_at is None or expires_at <= now:
+                raise UploadBusy("another sender is uploading this file")
     cache[key] = (media_id, expires_at)
     return media_id
 
@@ -72,19 +76,24 @@ def _row(phone_number_id: str, sha256: str):
 
 
 def _upload(row_id: int, media: MediaFile, phone_number_id: str, token: str, transport):
+    """Upload under a claim: (media_id, expires_at), or (None, None) when the file needs
+    no upload after all or another sender holds the claim."""
     now = clock.now()
     claimed = db.session.execute(
         sa.update(MediaUpload)
         .where(
             MediaUpload.id == row_id,
             sa.or_(MediaUpload.uploading_until.is_(None), MediaUpload.uploading_until < now),
+            # still needed: a sender that read the row before another's upload ended
+            # must not upload again
+            sa.or_(MediaUpload.media_id.is_(None), MediaUpload.expires_at <= now),
         )
         .values(uploading_until=now + CLAIM)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     if not claimed:
-        raise UploadBusy("another sender is uploading this file")
+        return None, None
     try:
         media_id = transport.upload_media(
             phone_number_id=phone_number_id,
