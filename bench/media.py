@@ -54,7 +54,7 @@ fanout.seed_and_broadcast = seed_with_photo
 
 def camera_photo() -> bytes:
     """A 4000 × 3000 camera JPEG of about 4 MB, with EXIF (camera, GPS, orientation)."""
-    return media_samples.photo(4000, 3000, quality=93)
+    return media_samples.photo(4000, 3000, quality=94)
 
 
 def parent_bytes(photo: bytes) -> dict:

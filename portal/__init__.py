@@ -61,7 +61,6 @@ def register_blueprints(app: Flask) -> None:
         guardians,
         imports,
         inbox,
-        media,
         schools,
         settings,
         simulator,
@@ -83,7 +82,6 @@ def register_blueprints(app: Flask) -> None:
         failed_events,
         broadcasts,
         inbox,
-        media,
         simulator,
         settings,
         webhook,
@@ -94,11 +92,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_school_year(app: Flask) -> None:
-    """The calendar, recurring broadcasts and their API."""
+    """The calendar, recurring broadcasts and their API; the school's photos and PDFs."""
     from portal.api import schedules as api_schedules
-    from portal.web import calendar, schedules
+    from portal.web import calendar, media, schedules
 
-    for module in (schedules, calendar, api_schedules):
+    for module in (schedules, calendar, api_schedules, media):
         app.register_blueprint(module.bp)
 
 

@@ -40,8 +40,7 @@ def create_broadcast(
     author_teacher_id: int | None = None,
     media_file_id: int | None = None,
 ) -> Broadcast:
-    """A scheduled broadcast, checked: known kind and targets, some text (or a photo or PDF
-    to send), a time not past."""
+    """A scheduled broadcast, checked: known kind and targets, text or a file, a time not past."""
     body_en, body_ne = (body_en or "").strip() or None, (body_ne or "").strip() or None
     _check(kind, body_en, body_ne, student_ids, media=media_file_id is not None)
     _check_targets(school, targets_given)

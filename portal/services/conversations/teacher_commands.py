@@ -71,31 +71,35 @@ def _propose(command, *, teacher, school: School, media_file_id: int | None = No
         if problem:
             return problem
     try:
-        broadcast = broadcasts.create_broadcast(
-            school=school,
-            kind=command.kind,
-            targets_given=command.targets,
-            body_en=command.body_en,
-            body_ne=command.body_ne,
-            subject=command.subject,
-            scheduled_at=command.when,
-            student_ids=student_ids,
-            source=Source.TEACHER,
-            author_teacher_id=teacher.id,
-            media_file_id=media_file_id,
-        )
+        broadcast = _create(command, school, teacher, student_ids, media_file_id)
     except broadcasts.BroadcastError as exc:
         return "\n".join(
             [str(exc), _("For example: %(example)s", example=teacher_replies.EXAMPLES["notice"])]
         )
     if media_file_id is not None:
-        media = db.session.get(MediaFile, media_file_id)
-        notes = [teacher_replies.attachment_line(media), *notes]
+        notes = [teacher_replies.attachment_line(db.session.get(MediaFile, media_file_id))]
     if school.require_confirmation:
         broadcast.status = BroadcastStatus.DRAFT
         shown = preview.preview(broadcast, school=school)
         return teacher_replies.preview_text(broadcast, shown, notes=notes)
     return "\n".join([*notes, _go(broadcast, teacher)])
+
+
+def _create(command, school: School, teacher, student_ids, media_file_id) -> Broadcast:
+    """The broadcast a command asks for (raises BroadcastError)."""
+    return broadcasts.create_broadcast(
+        school=school,
+        kind=command.kind,
+        targets_given=command.targets,
+        body_en=command.body_en,
+        body_ne=command.body_ne,
+        subject=command.subject,
+        scheduled_at=command.when,
+        student_ids=student_ids,
+        source=Source.TEACHER,
+        author_teacher_id=teacher.id,
+        media_file_id=media_file_id,
+    )
 
 
 def _absent_students(classes, rolls) -> tuple[list[int] | None, list[str], str | None]:
