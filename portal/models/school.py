@@ -1,6 +1,6 @@
 """The tenant: a school with its WhatsApp business number."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,5 +56,8 @@ class Alert(db.Model):
     code: Mapped[int | None]
     action: Mapped[str] = mapped_column(sa.String(32))  # what Sandesh did: "paused", "failed"
     details: Mapped[str] = mapped_column(sa.Text, default="")
+    # A student absent several school days in a row ("absent_streak"): who, and since when.
+    student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("students.id"))
+    since_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.services.conversations import events, teacher_commands
-from portal.services.delivery import claims
+from portal.services.delivery import claims, digests
 from portal.tasks import SCHEDULE_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
 from portal.tasks.delivery import finish_broadcasts, wake_senders
@@ -27,12 +27,18 @@ def sweep() -> dict:
     for event_id in stale_events:
         process_stale_event(event_id)
     released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
+    followed = digests.repair()  # held messages whose digest went on without them
     expired = teacher_commands.expire_drafts()  # each teacher is told (a reply to send)
     db.session.commit()
     if claims.has_due_work():
         wake_senders()
     finish_broadcasts(None)
-    return {"released": released, "events": len(stale_events), "expired_drafts": expired}
+    return {
+        "released": released,
+        "events": len(stale_events),
+        "expired_drafts": expired,
+        "digests_followed": followed,
+    }
 
 
 def process_stale_event(event_id: int) -> None:

@@ -20,6 +20,7 @@ BROADCAST_STATUS_LABELS = {
 
 DELIVERY_STATUS_LABELS = {
     "pending": _l("Waiting"),
+    "held": _l("Held for the daily digest"),
     "sending": _l("Sending"),
     "accepted": _l("Sent"),
     "sent": _l("Sent"),

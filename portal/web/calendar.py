@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.lexicon.numerals import localize_digits, to_devanagari
+from portal.lexicon.numerals import localize_digits
 from portal.models import Holiday
 from portal.services.calendar import calendar_csv, holidays, months
 from portal.services.calendar.public_holidays import bs_year_span
 from portal.services.common import clock
-from portal.services.common.dates import NEPAL, to_bs
+from portal.services.common.dates import NEPAL, format_bs_month, to_bs
 from portal.services.schedules import describe
 from portal.web.calendar_form import CalendarImportForm, HolidayForm
 from portal.web.htmx import render_page
@@ -185,10 +185,7 @@ def import_file():
 @bp.app_template_filter("bs_month")
 def bs_month(day) -> str:
     """`Mangsir 2082` / `मंसिर २०८२`."""
-    bs, locale = to_bs(day), locale_code()
-    if locale == "ne":
-        return f"{bs.strftime('%N')} {to_devanagari(bs.year)}"
-    return f"{bs.strftime('%B')} {bs.year}"
+    return format_bs_month(day, locale_code())
 
 
 @bp.app_template_filter("ad_month")
