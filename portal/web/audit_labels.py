@@ -26,6 +26,7 @@ ACTION_KINDS = {
     "roster": (_l("Roster"), ("class.", "student.", "guardian.", "teacher.", "roster.")),
     "settings": (_l("Settings"), ("settings.", "whatsapp.", "templates.", "school.", "alert.")),
     "accounts": (_l("Users and tokens"), ("user.", "token.")),
+    "calendar": (_l("Calendar and recurring broadcasts"), ("holiday.", "schedule.")),
     "inbox": (_l("Inbox"), ("inbox.",)),
 }
 FIELDS = {
@@ -64,11 +65,22 @@ FIELDS = {
     "prefix": _l("token"),
     "handled": _l("handled"),
     "alert": _l("alert"),
+    "digest_at": _l("daily digest time"),
+    "daily_cap": _l("most messages a parent gets a day"),
+    "absence_alert_days": _l("school days absent before teachers are told"),
+    "attendance_summary": _l("monthly attendance summary"),
+    "every": _l("repeats"),
 }
 OUTCOMES = {"created": _l("added"), "updated": _l("changed"), "unchanged": _l("unchanged")}
 LANGUAGE_NAMES = {"ne": _l("Nepali"), "en": _l("English"), "both": _l("Nepali and English")}
 SECRET_MARKS = {"(set)": _l("set"), "(changed)": _l("changed"), "(removed)": _l("removed")}
 ROLES = {"admin": _l("admin"), "staff": _l("office staff"), "teacher": _l("teacher")}
+REPEATS = {
+    "day": _l("every day"),
+    "week": _l("every week"),
+    "bs_month": _l("every Bikram Sambat month"),
+}
+SCHEDULE_STATUSES = {"active": _l("active"), "paused": _l("paused"), "stopped": _l("stopped")}
 
 
 def actor_name(entry) -> str:
@@ -111,7 +123,8 @@ def field_value(name: str, value):
         "language": LANGUAGE_NAMES,
         "template_fallback_language": LANGUAGE_NAMES,
         "kind": KIND_LABELS,
-        "status": broadcast_labels.BROADCAST_STATUS_LABELS,
+        "status": broadcast_labels.BROADCAST_STATUS_LABELS | SCHEDULE_STATUSES,
+        "every": REPEATS,
         "source": broadcast_labels.SOURCE_LABELS,
         "access_token": SECRET_MARKS,
         "role": ROLES,
@@ -124,7 +137,8 @@ def field_value(name: str, value):
         return ", ".join(
             broadcast_labels.target_label(t.strip(), locale_code()) for t in value.split(",")
         )
-    return digits(value) if name in ("quiet_start", "quiet_end", "class") else value
+    timed = ("quiet_start", "quiet_end", "class", "digest_at", "attendance_summary")
+    return digits(value) if name in timed else value
 
 
 def _moment(text: str) -> str:

@@ -56,17 +56,7 @@ def fan_out(broadcast: Broadcast) -> int:
         class_ids=[c.id for c in classes],
         student_ids=broadcast.student_ids,
     )
-    opted_out = (
-        set(
-            db.session.scalars(
-                sa.select(Guardian.id).where(
-                    Guardian.id.in_(list(who)), Guardian.opted_out_at.is_not(None)
-                )
-            )
-        )
-        if who
-        else set()
-    )
+    opted_out = _opted_out(list(who))
     now, school = clock.now(), broadcast.school
     waiting, due = DeliveryStatus.PENDING, now
     if digests.holds(school, broadcast.kind):
@@ -88,6 +78,18 @@ def fan_out(broadcast: Broadcast) -> int:
     for start in range(0, len(rows), 1000):
         db.session.execute(_insert_ignoring_duplicates(rows[start : start + 1000]))
     return len(rows)
+
+
+def _opted_out(guardian_ids: list[int]) -> set[int]:
+    if not guardian_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Guardian.id).where(
+                Guardian.id.in_(guardian_ids), Guardian.opted_out_at.is_not(None)
+            )
+        )
+    )
 
 
 def _insert_ignoring_duplicates(rows):

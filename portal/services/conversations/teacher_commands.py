@@ -16,6 +16,7 @@ from portal.models import (
     Source,
     Student,
 )
+from portal.services.attendance import streaks
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
 from portal.services.common import audit, clock
 from portal.services.conversations import (
@@ -128,6 +129,7 @@ def _go(broadcast: Broadcast, teacher) -> str:
             broadcast.status, broadcast.cancelled_at = BroadcastStatus.CANCELLED, clock.now()
             return teacher_replies.nobody_new_text(broadcast)
         broadcast.student_ids = newly
+        streaks.escalate(school=broadcast.school, student_ids=newly, day=attendance.today())
     outbox.start_after_commit(broadcast)
     return teacher_replies.scheduled_text(broadcast)
 

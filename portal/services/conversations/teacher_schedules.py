@@ -55,7 +55,7 @@ def _not_allowed(wanted: list[str], *, teacher, school: School) -> str | None:
     if school.teachers_may_target_any:
         return None
     mine = {c.id for c in teacher.classes}
-    others = [c.name for c in classes if c.id not in mine]
+    others = [teacher_replies.class_name(c) for c in classes if c.id not in mine]
     if not others:
         return None
     return _(
@@ -78,6 +78,7 @@ def preview_text(schedule, *, school: School) -> str:
         ),
         _("When: %(rule)s (Nepal time)", rule=describe.describe_schedule(schedule)),
         _("Parents: %(count)s", count=n(shown.receiving)),
+        *teacher_replies.waiting_lines(shown),
         _("Next:"),
         *(f"• {occurrence_text(o, locale)}" for o in upcoming),
         *(skipped_text(s, locale) for s in skipped),
@@ -114,6 +115,7 @@ def skipped_text(skipped, locale: str) -> str:
 def confirm(schedule) -> str:
     """YES to a draft schedule: it starts from its next occurrence after now."""
     schedules.activate(schedule)
+    schedules.record_created(schedule)
     return started_text(schedule)
 
 
