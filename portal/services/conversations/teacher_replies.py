@@ -207,8 +207,8 @@ def waiting_lines(shown: Preview) -> list[str]:
     if shown.at_cap:
         return [
             _(
-                "%(count)s parents have had today's %(cap)s messages already: they get this "
-                "one at %(when)s.",
+                "Parents at the daily limit (%(cap)s a day): %(count)s; they get this one at "
+                "%(when)s.",
                 count=n(shown.at_cap),
                 cap=n(shown.daily_cap),
                 when=dates.format_dual_datetime(shown.next_morning, locale()),
