@@ -99,3 +99,19 @@ def test_another_school_s_schedule_is_not_found(client, db, roster, token, froze
     db.session.commit()
     assert api(client, "GET", f"/schedules/{created['id']}", other).status_code == 404
     assert api(client, "GET", f"/schedules/{created['id']}", None).status_code == 401
+
+
+def test_the_audit_log_names_the_api_token(client, db, roster, token, frozen_clock):
+    import sqlalchemy as sa
+
+    from portal.models import AuditLog
+
+    made = api(client, "POST", "/schedules", token, json=WEEKLY).json
+    api(client, "POST", f"/schedules/{made['id']}/pause", token)
+    query = sa.select(AuditLog).where(AuditLog.action.startswith("schedule.")).order_by(AuditLog.id)
+    entries = db.session.scalars(query).all()
+    assert [(e.action, e.actor) for e in entries] == [
+        ("schedule.create", "api"),
+        ("schedule.pause", "api"),
+    ]
+    assert all(e.api_token_id is not None for e in entries)

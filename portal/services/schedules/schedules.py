@@ -111,6 +111,7 @@ def create_schedule(
         author_user_id=author_user_id,
         author_teacher_id=author_teacher_id,
         missed=0,
+        created_at=clock.now(),  # a teacher's draft expires a day after this
         **_check_texts(school, texts, kinds),
         **checked_rule(**rule),
     )
@@ -242,6 +243,40 @@ def sample_broadcast(schedule: RecurringSchedule, occurrence=None) -> Broadcast:
     if schedule.kind == Kind.ATTENDANCE:
         broadcast.attendance_month = months.summary_month(schedule.school_id, day)
     return broadcast
+
+
+def take_draft(schedule: RecurringSchedule, *, to: str) -> bool:
+    """Move a teacher's draft on (active or stopped); True only for the one caller that did,
+    so a YES that comes twice, or a YES and a NO at once, act only once."""
+    values = {"status": to}
+    if to == ScheduleStatus.STOPPED:
+        values["stopped_at"] = clock.now()
+    result = db.session.execute(
+        sa.update(RecurringSchedule)
+        .where(
+            RecurringSchedule.id == schedule.id, RecurringSchedule.status == ScheduleStatus.DRAFT
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(schedule)
+    return result.rowcount == 1
+
+
+def stale_drafts(*, older_than: datetime, limit: int = 200) -> list[RecurringSchedule]:
+    """Teachers' drafts that waited too long for their YES, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(RecurringSchedule)
+            .where(
+                RecurringSchedule.status == ScheduleStatus.DRAFT,
+                RecurringSchedule.author_teacher_id.is_not(None),
+                RecurringSchedule.created_at <= older_than,
+            )
+            .order_by(RecurringSchedule.id)
+            .limit(limit)
+        )
+    )
 
 
 def latest_draft(*, teacher_id: int, since: datetime) -> RecurringSchedule | None:

@@ -8,8 +8,8 @@ from datetime import date, time, timedelta
 import sqlalchemy as sa
 
 from portal.models import Broadcast, Delivery
-from portal.services.delivery import claims, digests, statuses
 from portal.services.common.dates import NEPAL
+from portal.services.delivery import claims, digests, statuses
 from portal.tasks.delivery import dispatch_due, start_broadcast
 from portal.tasks.sweeper import sweep
 from portal.whatsapp.payloads import StatusUpdate
