@@ -11,13 +11,14 @@ from portal.web.htmx import render_page
 from portal.web.tenancy import get_scoped_or_404, school_member
 
 bp = Blueprint("attendance", __name__)
+BS_YEARS = range(2001, 2100)  # the years the pages show (the BS library knows 1975–2100)
 
 
 def month_asked() -> tuple[int, int]:
     """`?month=2082-08`, or this month in Nepal."""
     text = request.args.get("month", "")
     year, _sep, month = text.partition("-")
-    if year.isdigit() and month.isdigit() and 2001 <= int(year) <= 2099 and 1 <= int(month) <= 12:
+    if year.isdigit() and month.isdigit() and int(year) in BS_YEARS and 1 <= int(month) <= 12:
         return int(year), int(month)
     today = to_bs(clock.now().astimezone(NEPAL).date())
     return today.year, today.month

@@ -1,7 +1,7 @@
 """How audit entries read: who made a change, what each changed field is called, and its
 values in the reader's language (times in Nepal time, codes as words)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -70,6 +70,18 @@ FIELDS = {
     "absence_alert_days": _l("school days absent before teachers are told"),
     "attendance_summary": _l("monthly attendance summary"),
     "every": _l("repeats"),
+    "at": _l("time"),
+    "weekdays": _l("days of the week"),
+    "bs_day": _l("day of the month"),
+    "on_holiday": _l("on a holiday"),
+    "starts_on": _l("first day"),
+    "ends_on": _l("last day"),
+    "closed": _l("school closed"),
+    "bs_year": _l("year"),
+    "days": _l("days"),
+    "subject": _l("subject"),
+    "body_en": _l("message in English"),
+    "body_ne": _l("message in Nepali"),
 }
 OUTCOMES = {"created": _l("added"), "updated": _l("changed"), "unchanged": _l("unchanged")}
 LANGUAGE_NAMES = {"ne": _l("Nepali"), "en": _l("English"), "both": _l("Nepali and English")}
@@ -133,12 +145,21 @@ def field_value(name: str, value):
         return str(named[value])
     if name == "scheduled_at":
         return _moment(value)
+    if name in ("starts_on", "ends_on"):
+        return _day(value)
     if name == "targets":
         return ", ".join(
             broadcast_labels.target_label(t.strip(), locale_code()) for t in value.split(",")
         )
     timed = ("quiet_start", "quiet_end", "class", "digest_at", "attendance_summary")
     return digits(value) if name in timed else value
+
+
+def _day(text: str) -> str:
+    try:
+        return dates.format_dual_date(date.fromisoformat(text), locale_code())
+    except ValueError:
+        return text
 
 
 def _moment(text: str) -> str:

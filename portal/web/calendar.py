@@ -3,7 +3,7 @@ days; adding, changing and removing days and ranges; Nepal's public holidays fil
 a year; the calendar as CSV."""
 
 from babel.dates import format_date
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from portal.services.calendar import calendar_csv, holidays, months
 from portal.services.calendar.public_holidays import bs_year_span
 from portal.services.common.dates import format_bs_month, format_bs_short, to_bs
 from portal.services.schedules import describe
-from portal.web.attendance import month_asked
+from portal.web.attendance import BS_YEARS, month_asked
 from portal.web.calendar_form import CalendarImportForm, HolidayForm
 from portal.web.htmx import render_page
 from portal.web.i18n import locale_code, number
@@ -121,6 +121,8 @@ def delete(holiday_id):
 def prefill():
     """Nepal's public holidays for the Bikram Sambat year shown (once per year)."""
     year = request.form.get("year", type=int) or month_asked()[0]
+    if year not in BS_YEARS:
+        abort(404)
     added = holidays.prefill_year(school_id=school_id(), bs_year=year, user_id=current_user.id)
     db.session.commit()
     if added:
@@ -138,6 +140,8 @@ def prefill():
 @bp.get("/<int:year>.csv")
 @school_member
 def export(year):
+    if year not in BS_YEARS:
+        abort(404)
     first, last = bs_year_span(year)
     text = calendar_csv.export_csv(school_id(), first, last)
     disposition = f"attachment; filename=calendar-{year}.csv"
