@@ -59,6 +59,7 @@ FIELDS = {
     "require_confirmation": _l("teachers confirm with YES"),
     "teachers_may_target_any": _l("teachers may message any class"),
     "template_fallback_language": _l("template language when a translation is missing"),
+    "long_notice_form": _l("long notices outside the 24-hour window"),
     "paused_reason": _l("why sending was paused"),
     "email": _l("email"),
     "role": _l("role"),
@@ -82,6 +83,8 @@ FIELDS = {
     "subject": _l("subject"),
     "body_en": _l("message in English"),
     "body_ne": _l("message in Nepali"),
+    "kept_languages": _l("guardians' own language kept"),
+    "opted_out": _l("opted out"),
 }
 OUTCOMES = {"created": _l("added"), "updated": _l("changed"), "unchanged": _l("unchanged")}
 LANGUAGE_NAMES = {"ne": _l("Nepali"), "en": _l("English"), "both": _l("Nepali and English")}

@@ -201,6 +201,7 @@ def _progress_context(broadcast: Broadcast) -> dict:
         "counts": tally,
         "bar": broadcast_labels.bar(tally),
         "live": broadcast.status in broadcast_labels.LIVE,
+        "poll": broadcast_labels.poll_seconds(broadcast, tally, clock.now()),
         "reach": tracking.reach(tally) if done else None,
         "took": _duration(tracking.time_to_deliver(broadcast)) if done else None,
         "paused": broadcast.school.sending_paused_at is not None,

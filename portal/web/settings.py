@@ -30,6 +30,7 @@ PURPOSES = {
     "reminder": (_l("Reminder"), _l("reminders, and alerts to teachers")),
     "digest": (_l("Daily digest"), _l("the day's notices in one message")),
     "attendance": (_l("Monthly attendance"), _l("monthly attendance summaries")),
+    "continued": (_l("Continued"), _l("the later parts of a long message, numbered (2/3)")),
 }
 
 

@@ -145,7 +145,9 @@ def cancel(broadcast: Broadcast) -> bool:
         sa.update(Delivery)
         .where(
             Delivery.broadcast_id == broadcast.id,
-            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.HELD)),
+            Delivery.status.in_(
+                (DeliveryStatus.PENDING, DeliveryStatus.HELD, DeliveryStatus.FOLLOWING)
+            ),
         )
         .values(status=DeliveryStatus.CANCELLED, lease_until=None)
         .execution_options(synchronize_session=False)

@@ -18,7 +18,7 @@ from portal.services.calendar.days import Marked, holiday_on
 from portal.services.common import clock
 from portal.services.common.dates import NEPAL
 from portal.services.delivery import caps, digests
-from portal.services.wording import parent_messages
+from portal.services.wording import long_messages, parent_messages
 from portal.services.wording.parent_messages import Child
 
 LANGUAGES = ("ne", "en")
@@ -35,6 +35,11 @@ class Preview:
     paused: bool  # the school's sending is paused
     languages: list[str]  # the languages the school wrote it in (none: absence alerts)
     texts: dict[str, str]  # the message as parents reading each language see it
+    # How many WhatsApp messages a parent gets: inside their 24-hour window, and outside it
+    # (templates; in the cheaper form, the rest comes when they reply MORE).
+    messages_in_window: int = 1
+    messages_outside: int = 1
+    more_on_reply: bool = False
     holiday: Marked | None = None  # the send day is a holiday at the school (it still goes)
     digest_at: datetime | None = None  # held: parents get it in the daily digest then
     daily_cap: int | None = None  # the school's most non-urgent messages a parent a day
@@ -67,6 +72,7 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
             for lang in LANGUAGES
         },
         holiday=holiday_on(school.id, broadcast.scheduled_at.astimezone(NEPAL).date()),
+        **_message_counts(broadcast, school, children),
     )
     _waiting(shown, broadcast, school, list(who))
     return shown
@@ -84,6 +90,21 @@ def _waiting(shown: Preview, broadcast: Broadcast, school: School, guardian_ids:
     if shown.daily_cap and shown.digest_at is None and goes_today:
         shown.at_cap = caps.reached_today(school, guardian_ids)
         shown.next_morning = caps.next_morning(school, clock.now())
+
+
+def _message_counts(broadcast: Broadcast, school: School, children: list[Child]) -> dict:
+    """The most messages a parent of either language gets, inside and outside the window."""
+    form = school.long_notice_form
+    inside = [long_messages.plan_text(broadcast, school, children, lang) for lang in LANGUAGES]
+    outside = [
+        long_messages.plan_template(broadcast, school, children, lang, form=form)
+        for lang in LANGUAGES
+    ]
+    return {
+        "messages_in_window": max(plan.count for plan in inside),
+        "messages_outside": max(plan.count for plan in outside),
+        "more_on_reply": any(plan.on_reply for plan in outside),
+    }
 
 
 def _opted_out(guardian_ids: list[int]) -> int:

@@ -23,6 +23,7 @@ ACTIONS = {
     "guardian.reactivate": _l("reactivated a guardian"),
     "guardian.link": _l("linked a guardian to a student"),
     "guardian.unlink": _l("unlinked a guardian from a student"),
+    "guardian.opt_out": _l("opted a guardian out at their request"),
     "teacher.create": _l("added a teacher"),
     "teacher.update": _l("changed a teacher"),
     "teacher.deactivate": _l("deactivated a teacher"),

@@ -27,6 +27,8 @@ DEFAULT_TEMPLATES = {
     "reminder": ("sandesh_reminder", ["school", "message"]),
     "digest": ("sandesh_digest", ["school", "students", "message"]),
     "attendance": ("sandesh_attendance", ["school", "month", "message"]),
+    # The later parts of a notice too long for one template (numbered: `(2/3)`).
+    "continued": ("sandesh_continued", ["school", "part", "message"]),
 }
 CATEGORY = "UTILITY"
 LANGUAGES = ("ne", "en")
@@ -40,6 +42,7 @@ USED_FOR = {
     "reminder": "reminders (and staff alerts, such as a student absent for days)",
     "digest": "the daily digest: a parent's non-urgent notices of the day in one message",
     "attendance": "the monthly attendance summary",
+    "continued": "the later parts of a long notice, homework or event, numbered (2/3)",
 }
 
 BODIES = {
@@ -91,6 +94,14 @@ BODIES = {
         "नमस्ते, {{school}} मा {{month}} महिनाको हाजिरी:\n\n{{message}}\n\n"
         "यी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
     ),
+    ("continued", "en"): (
+        "Continued from {{school}}, part {{part}}:\n\n{{message}}\n\n"
+        "Reply STOP to stop these messages."
+    ),
+    ("continued", "ne"): (
+        "नमस्ते, {{school}} को सन्देशको बाँकी भाग {{part}}:\n\n{{message}}\n\n"
+        "यी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
+    ),
 }
 
 # Sample values Meta asks for with each parameter when a template is submitted.
@@ -101,6 +112,7 @@ EXAMPLES = {
         "subject": "Science",
         "date": "22 Nov 2025 · 6 Mangsir 2082",
         "month": "Mangsir 2082",
+        "part": "(2/3)",
     },
     "ne": {
         "school": "श्री जनता माध्यमिक विद्यालय",
@@ -108,6 +120,7 @@ EXAMPLES = {
         "subject": "विज्ञान",
         "date": "२०८२ मंसिर ६ · २२ नोभेम्बर २०२५",
         "month": "मंसिर २०८२",
+        "part": "(२/३)",
     },
 }
 EXAMPLE_MESSAGES = {
@@ -131,6 +144,8 @@ EXAMPLE_MESSAGES = {
     ("attendance", "ne"): (
         "सीता शर्मा (५क): २२ विद्यालय दिनमध्ये २० दिन उपस्थित, २ दिन अनुपस्थित (मंसिर ५, मंसिर १२)।"
     ),
+    ("continued", "en"): "Bring the signed form back to the class teacher by Sunday.",
+    ("continued", "ne"): "सही गरिएको फारम आइतबारसम्म कक्षा शिक्षकलाई फिर्ता दिनुहोस्।",
 }
 
 
@@ -200,7 +215,7 @@ README_INTRO = """
 ## WhatsApp templates
 
 Outside a parent's 24-hour window WhatsApp delivers only approved templates, so Sandesh
-ships six UTILITY templates in Nepali and English. Each school submits them once in
+ships seven UTILITY templates in Nepali and English. Each school submits them once in
 WhatsApp Manager (*Message templates → Create template*): category **Utility**, the name
 below, one language at a time, variable type **Name**, the body exactly as printed, and
 the example values for Meta's review. Once Meta approves a translation, an admin ticks
