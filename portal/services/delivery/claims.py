@@ -141,7 +141,8 @@ def load_jobs(delivery_ids: list[int]) -> list[Job]:
     items: dict[int, list[DigestItem]] = {}
     for item in carried:
         broadcast = _kept(Broadcast, item.broadcast_id)
-        items.setdefault(item.digest_id, []).append(DigestItem(broadcast, named(item.student_ids)))
+        carried_item = DigestItem(broadcast, named(item.student_ids), item.id)
+        items.setdefault(item.digest_id, []).append(carried_item)
     return [
         Job(
             delivery=row,

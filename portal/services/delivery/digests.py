@@ -26,7 +26,9 @@ from portal.services.common import clock, dates
 from portal.services.delivery.reasons import OPTED_OUT
 
 SETTLE = timedelta(minutes=1)  # a fan-out finishing in the digest's own minute still makes it
-BUDGET = 900  # characters of held text one digest carries (a template parameter takes 1024)
+# About how many characters of held text one digest carries: its template's whole body may
+# take 1,024 (the sender checks, and lets go of what does not fit).
+BUDGET = 700
 SUMMARY_LENGTH = 200  # a monthly attendance summary's sentence for a child or two
 GUARDIANS_A_ROUND = 500
 _d = Delivery.__table__
@@ -229,6 +231,20 @@ def replan(school) -> int:
     else:
         values = {"next_attempt_at": next_digest_at(school, now)}
     return db.session.execute(sa.update(_d).where(held).values(**values)).rowcount
+
+
+def let_go(delivery_ids: list[int], *, alone: bool) -> int:
+    """Held messages a digest cannot carry after all: they wait for the next digest, or
+    (`alone`) go on their own now."""
+    values: dict = {"digest_id": None}
+    if alone:
+        values |= {"status": DeliveryStatus.PENDING, "next_attempt_at": clock.now()}
+    result = db.session.execute(
+        sa.update(_d)
+        .where(_d.c.id.in_(delivery_ids), _d.c.status == DeliveryStatus.HELD)
+        .values(**values)
+    )
+    return result.rowcount
 
 
 def waiting_items(digest_ids: list[int]) -> list:

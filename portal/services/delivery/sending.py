@@ -82,8 +82,24 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
 
 
 def _nothing_to_carry(job: Job) -> bool:
-    """A digest whose every message was cancelled meanwhile: it is not sent."""
-    return job.delivery.purpose == DIGEST and not job.items
+    """A digest with nothing left to carry (every message cancelled meanwhile, or too long
+    for its template: those go on their own): it is not sent."""
+    if job.delivery.purpose != DIGEST:
+        return False
+    if job.items and not _as_text(job):
+        lang = choose_template(job.school, "digest", job.guardian.language)[1]
+        keep = digest_messages.fitting(job.items, job.school, job.children, lang)
+        if keep < len(job.items):  # committed before the digest goes without them
+            gone = [item.delivery_id for item in job.items[keep:]]
+            digests.let_go(gone, alone=keep == 0)
+            db.session.commit()
+            job.items = job.items[:keep]
+    return not job.items
+
+
+def _as_text(job: Job) -> bool:
+    """Whether the message goes as free-form text (the guardian's window is open)."""
+    return window_open(job.guardian) and job.delivery.sent_as != "template"
 
 
 def _capped(job: Job):
@@ -180,7 +196,7 @@ def _send_written(job: Job, transport, common: dict) -> tuple[str, str, str]:
 def _send_digest(job: Job, transport, common: dict) -> tuple[str, str, str]:
     """The guardian's held messages in one: text inside the window, else the digest template."""
     guardian, school = job.guardian, job.school
-    if window_open(guardian) and job.delivery.sent_as != "template":
+    if _as_text(job):
         body = digest_messages.render_digest(job.items, school, job.children, guardian.language)
         return transport.send_text(body=body, **common), "text", guardian.language
     name, language = choose_template(school, "digest", guardian.language)

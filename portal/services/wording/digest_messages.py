@@ -10,12 +10,15 @@ from flask_babel import lazy_gettext as _l
 
 from portal.lexicon.numerals import localize_digits
 from portal.services.common import clock, dates
+from portal.services.wording.long_messages import MARGIN, TEMPLATE_BODY_LIMIT
 from portal.services.wording.parent_messages import (
     KIND_LABELS,
     Child,
     body_lines,
     children_label,
 )
+from portal.services.wording.template_texts import BODIES
+from portal.whatsapp.templates import sanitize_param
 
 DIGEST_LABEL = _l("Today's messages")
 
@@ -26,6 +29,7 @@ class DigestItem:
 
     broadcast: object
     children: list[Child]
+    delivery_id: int | None = None  # the held message's own row
 
 
 def _item(number: int, item: DigestItem, children: list[Child], lang: str, mark=".") -> str:
@@ -76,3 +80,19 @@ def digest_params(items: list[DigestItem], school, children: list[Child], lang: 
             "students": children_label(children, lang),
             "message": " ".join(" ".join(part.split()) for part in parts),
         }
+
+
+def fitting(items: list[DigestItem], school, children: list[Child], lang: str) -> int:
+    """How many of the items (from the first) the digest template carries within Meta's
+    1,024 characters for a template's whole body, in the shipped wording."""
+    count = len(items)
+    while count and not _fits(digest_params(items[:count], school, children, lang), lang):
+        count -= 1
+    return count
+
+
+def _fits(params: dict, lang: str) -> bool:
+    body = BODIES[("digest", lang)]
+    for name, value in params.items():
+        body = body.replace("{{" + name + "}}", sanitize_param(value))
+    return len(body) <= TEMPLATE_BODY_LIMIT - MARGIN

@@ -250,3 +250,21 @@ def _nepal(day, hour, minute, second=0):
     from datetime import datetime
 
     return datetime.combine(day, time(hour, minute, second), tzinfo=NEPAL)
+
+
+def test_what_the_digest_template_cannot_carry_goes_in_the_next_or_on_its_own(
+    db, roster, frozen_clock, recorder, monkeypatch
+):
+    monkeypatch.setattr(digests, "BUDGET", 10_000)  # the estimate lets all three in one
+    school, g = roster["school"], roster["guardians"]
+    school.digest_at = time(16, 0)
+    db.session.commit()
+    texts = [f"Notice {n}: " + "word " * 100 for n in (1, 2, 3)]  # about 500 characters each
+    for hour, text in zip((9, 10, 11), texts, strict=True):
+        send_now(frozen_clock, hour, 0, school, ["5A"], body_en=text, body_ne=None)
+    for minute in (1, 2, 3, 4):
+        at(frozen_clock, MONDAY, 16, minute)
+    got = [m["params"]["message"] for m in recorder.to(g["one"].phone)]
+    assert len(got) == 3  # each within Meta's 1,024, none lost, none twice
+    assert all(text.strip() in message for text, message in zip(texts, got, strict=True))
+    assert {d.status for d in rows(db, guardian_id=g["one"].id)} == {"accepted"}
