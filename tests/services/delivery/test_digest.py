@@ -268,3 +268,19 @@ def test_what_the_digest_template_cannot_carry_goes_in_the_next_or_on_its_own(
     assert len(got) == 3  # each within Meta's 1,024, none lost, none twice
     assert all(text.strip() in message for text, message in zip(texts, got, strict=True))
     assert {d.status for d in rows(db, guardian_id=g["one"].id)} == {"accepted"}
+
+
+def test_the_sweeper_makes_due_digests_when_the_dispatcher_did_not_run(
+    db, roster, frozen_clock, recorder
+):
+    school, g = roster["school"], roster["guardians"]
+    school.digest_at = time(16, 0)
+    db.session.commit()
+    three_notices(frozen_clock, school)
+    frozen_clock.nepal(MONDAY, 16, 5)
+    forget_send_limits()
+    result = sweep.call_local()
+    assert result["held_taken_up"] == 10
+    assert len(recorder.to(g["one"].phone)) == 1
+    at(frozen_clock, MONDAY, 16, 6)  # the dispatcher afterwards: nothing twice
+    assert len(recorder.to(g["one"].phone)) == 1
