@@ -67,13 +67,17 @@ def _report(school: School, student: Student, *, since: date, days: int) -> None
             purpose=PURPOSE,
             language=teacher.language,
         )
-    open_alert = sa.select(Alert.id).where(
-        Alert.school_id == school.id,
-        Alert.action == ACTION,
-        Alert.student_id == student.id,
-        Alert.resolved_at.is_(None),
+    open_alert = db.session.scalar(
+        sa.select(Alert).where(
+            Alert.school_id == school.id,
+            Alert.action == ACTION,
+            Alert.student_id == student.id,
+            Alert.resolved_at.is_(None),
+        )
     )
-    if db.session.scalar(open_alert) is None:
+    if open_alert is not None:  # still on the dashboard: it now tells of this run
+        open_alert.since_on = since
+    else:
         db.session.add(
             Alert(
                 school_id=school.id,

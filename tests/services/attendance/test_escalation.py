@@ -99,3 +99,20 @@ def test_the_school_chooses_how_many_days(db, roster, phones, say, frozen_clock,
     absent(say, frozen_clock, school, writes, SUNDAY, [aarav.roll])
     [report] = reports(phones, writes)
     assert "absent 2 school days in a row" in report["body"]
+
+
+def test_a_new_run_while_the_alert_is_open_moves_it_to_that_run(
+    db, roster, phones, say, frozen_clock, teachers
+):
+    school, aarav = roster["school"], roster["students"]["Aarav"]
+    school.absence_alert_days = 2
+    db.session.commit()
+    writes, _silent = teachers
+    absent(say, frozen_clock, school, writes, date(2025, 11, 25), [aarav.roll])  # Tuesday
+    absent(say, frozen_clock, school, writes, date(2025, 11, 26), [aarav.roll])  # told
+    # present on Thursday; absent again on Sunday and Monday: told again
+    absent(say, frozen_clock, school, writes, SUNDAY, [aarav.roll])
+    absent(say, frozen_clock, school, writes, MONDAY, [aarav.roll])
+    assert len(reports(phones, writes)) == 2
+    [alert] = db.session.scalars(sa.select(Alert)).all()
+    assert alert.since_on == SUNDAY
