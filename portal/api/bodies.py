@@ -8,6 +8,7 @@ from flask import request
 from portal.services.common.text import is_storable
 
 MAX_DEPTH = 32  # a broadcast is two levels deep; deeper is not a broadcast
+TOO_DEEP = f"The JSON is nested more than {MAX_DEPTH} deep."
 
 
 class BadBody(ValueError):
@@ -40,7 +41,7 @@ def json_object() -> dict:
 def _unstorable(value, path: str, depth: int) -> str | None:
     """The path of the first value that cannot be stored, or None."""
     if depth > MAX_DEPTH:
-        raise BadBody(400, "bad_request", f"The JSON is nested more than {MAX_DEPTH} deep.")
+        raise BadBody(400, "bad_request", TOO_DEEP)
     if isinstance(value, str):
         return None if is_storable(value) else path
     if isinstance(value, dict):
