@@ -5,7 +5,7 @@ import json
 
 from flask import request
 
-from portal.services.common.text import is_storable
+from portal.lexicon.text import is_storable
 
 MAX_DEPTH = 32  # a broadcast is two levels deep; deeper is not a broadcast
 TOO_DEEP = f"The JSON is nested more than {MAX_DEPTH} deep."

@@ -1,6 +1,7 @@
 """Processing stored webhook events, item by item: one item's failure never blocks the rest."""
 
 import logging
+import traceback
 
 from portal.extensions import db
 from portal.models import Broadcast
@@ -55,11 +56,21 @@ def _one_by_one(event_id: int, items: list) -> tuple[dict, list[str]]:
         except Exception as exc:  # one bad item must not block the others; it is recorded
             db.session.rollback()
             outbox.discard()
-            log.exception("webhook event %s item %s failed", event_id, index)
             kind = "failed"
-            failures.append(f"item {index}: {type(exc).__name__}: {exc}")
+            failures.append(_failure(event_id, index, item, exc))
         kinds.append(kind)
     return _count(kinds), failures
+
+
+def _failure(event_id: int, index: int, item, exc: Exception) -> str:
+    """Log and describe a failed item by its error's class and its ids only: an exception's
+    message may quote what a parent wrote or their number, which no log or stored error
+    keeps (the frames of the traceback are logged, they hold code, not values)."""
+    wamid = getattr(item, "wamid", None) or "-"
+    failure = f"item {index}: {type(exc).__name__} (wamid {wamid})"
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("webhook event %s %s\n%s", event_id, failure, frames)
+    return failure
 
 
 def _count(kinds) -> dict[str, int]:

@@ -103,9 +103,7 @@ def _language_text(school_name: str) -> str:
 def _to_inbox(message: InboundMessage, guardian: Guardian, school: School) -> None:
     message.in_inbox = True
     message.broadcast_id = _answered_broadcast(message.context_wamid)
-    if not replies.replied_recently(
-        school_id=school.id, to_phone=guardian.phone, purpose="reply_ack"
-    ):
+    if replies.courtesy_due(school_id=school.id, to_phone=guardian.phone, purpose="reply_ack"):
         _confirm(guardian, school, message, _thanks_text, purpose="reply_ack")
 
 

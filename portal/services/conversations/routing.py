@@ -43,7 +43,7 @@ def act(message: InboundMessage) -> str:
 
 def _greet_stranger(message: InboundMessage, school: School, phone: str) -> str:
     """One polite reply in both languages, at most once a day per number."""
-    if replies.replied_recently(school_id=school.id, to_phone=phone, purpose="unknown_sender"):
+    if not replies.courtesy_due(school_id=school.id, to_phone=phone, purpose="unknown_sender"):
         return "unknown"
     parts = []
     for lang in ("ne", "en"):
