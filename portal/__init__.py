@@ -54,9 +54,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import assets, error_pages, i18n, security
+    from portal.web import assets, error_pages, guards, i18n, security
 
     assets.init_app(app)
+    guards.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     error_pages.init_app(app)
