@@ -53,10 +53,13 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     with no_reload_after_commit(), open_ledger() as ledger:
         while time.monotonic() < ends and (ids := claims.claim_batch(broadcast_id=broadcast_id)):
             db.session.commit()
-            jobs = claims.load_jobs(ids)
+            jobs, lease = claims.load_jobs(ids), claims.BatchLease(ids)
             db.session.commit()
             sending.admit(jobs)
             for job in jobs:
+                if lease.due():  # still alive: keep the batch (a dead sender's goes soon)
+                    lease.renew()
+                    db.session.commit()
                 # The ledger commits the wamid before the next message goes; the session
                 # carries what else the send changed, if anything.
                 outcome = sending.send(job, transport=via, ledger=ledger)
