@@ -34,6 +34,11 @@ def _render(code: int, message):
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def render_error(code: int):
+    """The error page (or the API's JSON error) for this status, as its handler gives it."""
+    return _render(code, MESSAGES[code])
+
+
 def init_app(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, lambda e, code=code: _render(code, MESSAGES[code]))

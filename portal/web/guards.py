@@ -10,6 +10,7 @@ from sqlalchemy.exc import DataError, StatementError
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
+from portal.web.error_pages import render_error
 
 log = logging.getLogger(__name__)
 INT64 = 2**63 - 1
@@ -38,7 +39,7 @@ def out_of_range(error):
     """A value the database cannot hold in a comparison or a column: the client's mistake."""
     db.session.rollback()
     log.warning("refused a value out of the database's range: %s", type(error).__name__)
-    abort(400)
+    return render_error(400)
 
 
 def _is_range_error(error: Exception) -> bool:
