@@ -63,8 +63,14 @@ def test_demo_seeds_a_realistic_school_and_prints_how_to_sign_in(db, cli):
     assert school.name_ne == "श्री जनता माध्यमिक विद्यालय"
     classes = db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == school.id))
     classes = classes.all()
-    assert len(classes) == 12 and {c.academic_year for c in classes} == {current_bs_year()}
-    assert 250 <= count(db, Student, Student.school_id == school.id) <= 350
+    assert len(classes) == 15 and {c.academic_year for c in classes} == {current_bs_year()}
+    assert [c.name for c in sorted(classes, key=lambda c: c.grade)][:4] == [
+        "Nursery",
+        "LKG",
+        "UKG",
+        "1",
+    ]
+    assert 300 <= count(db, Student, Student.school_id == school.id) <= 450
     students_per_class = [count(db, Student, Student.class_id == c.id) for c in classes]
     assert min(students_per_class) >= 20
 
@@ -99,6 +105,7 @@ def test_demo_teachers_and_users_can_work(db, cli):
     cli("demo")
     teachers = db.session.scalars(sa.select(Teacher).order_by(Teacher.name)).all()
     assert [(t.name, [c.name for c in t.classes]) for t in teachers] == [
+        ("Gita Tamang", ["Nursery", "LKG", "UKG"]),
         ("Ram Prasad Adhikari", ["5A", "5B"]),
         ("Sunita Shrestha", ["9", "10"]),
     ]
@@ -132,6 +139,7 @@ def test_demo_records_what_it_made_in_the_audit_log(db, cli):
     assert audit_actions(db) == [
         ("school.create", None),
         ("roster.import", None),
+        ("teacher.create", None),
         ("teacher.create", None),
         ("teacher.create", None),
         ("user.create", None),
@@ -342,7 +350,7 @@ def test_roster_import_of_a_bad_file_lists_every_bad_line_and_imports_nothing(db
     result = cli("roster", "import", school.slug, str(FIXTURES / "bad.csv"))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == "line 3, class: “5Z9” is not a class name like 5A, 10B, ५क or 5."
+    assert lines[0] == "line 3, class: “5Z9” is not a class name like 5A, 10B, ५क, 5, LKG or UKG B."
     assert "line 5, phone: “01-4412345” is a landline; WhatsApp needs a mobile number." in lines
     assert lines[-1] == "Error: Nothing was imported: 7 lines of bad.csv have problems."
     assert count(db, Student) == 0 and count(db, AuditLog) == 0

@@ -100,13 +100,7 @@ def _create(payload: dict) -> Broadcast:
         scheduled_at=data["scheduled_at"],
         source=Source.API,
     )
-    audit.record(
-        school_id=g.api_school.id,
-        user_id=None,
-        action="broadcast.create",
-        target=broadcast,
-        changes={"source": [None, "api"]},
-    )
+    broadcasts.record_created(broadcast, api_token_id=g.api_token.id)
     return broadcast
 
 
@@ -132,7 +126,7 @@ def cancel(broadcast_id: int):
         return error(409, "not_cancellable", f"The broadcast is already {broadcast.status}.")
     audit.record(
         school_id=g.api_school.id,
-        user_id=None,
+        api_token_id=g.api_token.id,
         action="broadcast.cancel",
         target=broadcast,
         changes={"status": [before, broadcast.status]},

@@ -33,7 +33,7 @@ def require_token():
         return _unauthorized("The token's school is not active.")
     row.last_used_at = clock.now()
     db.session.commit()
-    g.api_school = school
+    g.api_school, g.api_token = school, row
     return None
 
 

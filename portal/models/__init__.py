@@ -1,7 +1,7 @@
 """Every model, imported so Alembic and the app see the whole schema."""
 
 from portal.models.accounts import ROLES, ApiToken, IdempotencyKey, LoginThrottle, User
-from portal.models.audit import AuditLog
+from portal.models.audit import Actor, AuditLog
 from portal.models.base import LANGUAGES, UTCDateTime, utcnow
 from portal.models.broadcast import (
     DELIVERY_STATUSES,
@@ -55,6 +55,7 @@ __all__ = [
     "StatusEvent",
     "Template",
     "WebhookEvent",
+    "Actor",
     "Alert",
     "AttendanceRecord",
     "ApiToken",

@@ -39,6 +39,9 @@ class WebhookEvent(db.Model):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an item failed and the event waits to be tried again (pending until then).
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What failed, item by item: the error's class and the item's place, never its content.
     error: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

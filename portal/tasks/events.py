@@ -1,11 +1,10 @@
 """Processing stored webhook events, item by item: one item's failure never blocks the rest."""
 
 import logging
-import traceback
 
 from portal.extensions import db
 from portal.models import Broadcast
-from portal.services.conversations import events
+from portal.services.conversations import events, failures
 from portal.services.delivery import outbox
 from portal.tasks import URGENT_PRIORITY, app_task
 
@@ -17,37 +16,50 @@ def process_event(event_id: int) -> dict:
     """Apply every item of a stored event once. The claim, every item and the event's end
     are one transaction (a batch of a hundred statuses is one commit, not a hundred); if
     any item fails, that is rolled back and the items are applied again one by one, each
-    committed on its own, so one bad item never blocks the others. Every item is
-    idempotent, so applying one twice changes nothing."""
+    committed on its own, so one bad item never blocks the others. An event with failed
+    items is tried again later (`failures`); every item is idempotent, so applying one
+    twice changes nothing."""
     items = events.claim(event_id)
     if items is None:
         return {}
     find_school = events.SchoolFinder()
     try:
         seen = _count(events.handle(item, find_school=find_school) for item in items)
-        events.finish(event_id, failures=[])
+        events.finish(event_id)
         db.session.commit()
         start_confirmed()
     except Exception:
         db.session.rollback()
         outbox.discard()
         log.warning("webhook event %s: an item failed; applying them one by one", event_id)
-        if events.claim(event_id) is None:
-            return {}
-        db.session.commit()  # held, with a lease, while its items go one by one
-        seen, failures = _one_by_one(event_id, items)
-        events.finish(event_id, failures=failures)
-        db.session.commit()
-    if seen.get("message"):  # messages acted on may have queued replies
+        seen = _apply_apart(event_id, items)
+    if seen.get("message") or seen.get("failed"):  # replies (or apologies) may be queued
         from portal.tasks.delivery import send_deliveries  # here: a cycle, as above
 
         send_deliveries(None)
     return seen
 
 
-def _one_by_one(event_id: int, items: list) -> tuple[dict, list[str]]:
+def _apply_apart(event_id: int, items: list) -> dict:
+    """The items one by one; what failed is tried again later, or given up on visibly."""
+    if events.claim(event_id) is None:  # (the first claim was rolled back with the items)
+        return {}
+    db.session.commit()  # held, with a lease, while its items go one by one
+    seen, failed = _one_by_one(event_id, items)
+    if not failed:
+        events.finish(event_id)
+        db.session.commit()
+        return seen
+    retry_at = failures.retry_or_give_up(event_id, failed)
+    db.session.commit()
+    if retry_at is not None:
+        process_event.schedule((event_id,), eta=retry_at)
+    return seen
+
+
+def _one_by_one(event_id: int, items: list) -> tuple[dict, list[failures.Failure]]:
     """Each item in a transaction of its own; a failure is recorded and the rest go on."""
-    kinds, failures, find_school = [], [], events.SchoolFinder()
+    kinds, failed, find_school = [], [], events.SchoolFinder()
     for index, item in enumerate(items):
         try:
             kind = events.handle(item, find_school=find_school)
@@ -56,21 +68,12 @@ def _one_by_one(event_id: int, items: list) -> tuple[dict, list[str]]:
         except Exception as exc:  # one bad item must not block the others; it is recorded
             db.session.rollback()
             outbox.discard()
+            failure = failures.Failure(index, item, exc)
+            log.warning("webhook event %s: %s", event_id, failure.describe())
             kind = "failed"
-            failures.append(_failure(event_id, index, item, exc))
+            failed.append(failure)
         kinds.append(kind)
-    return _count(kinds), failures
-
-
-def _failure(event_id: int, index: int, item, exc: Exception) -> str:
-    """Log and describe a failed item by its error's class and its ids only: an exception's
-    message may quote what a parent wrote or their number, which no log or stored error
-    keeps (the frames of the traceback are logged, they hold code, not values)."""
-    wamid = getattr(item, "wamid", None) or "-"
-    failure = f"item {index}: {type(exc).__name__} (wamid {wamid})"
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("webhook event %s %s\n%s", event_id, failure, frames)
-    return failure
+    return _count(kinds), failed
 
 
 def _count(kinds) -> dict[str, int]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.services.conversations import events
+from portal.services.conversations import events, teacher_commands
 from portal.services.delivery import claims
 from portal.tasks import SCHEDULE_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
@@ -27,11 +27,12 @@ def sweep() -> dict:
     for event_id in stale_events:
         process_stale_event(event_id)
     released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
+    expired = teacher_commands.expire_drafts()  # each teacher is told (a reply to send)
     db.session.commit()
     if claims.has_due_work():
         wake_senders()
     finish_broadcasts(None)
-    return {"released": released, "events": len(stale_events)}
+    return {"released": released, "events": len(stale_events), "expired_drafts": expired}
 
 
 def process_stale_event(event_id: int) -> None:

@@ -1,12 +1,12 @@
 """The audit log: every change made to the school, newest first (admins only)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, current_app, request
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import AuditLog, Guardian, SchoolClass, Student, Teacher
+from portal.models import AuditLog, Broadcast, Guardian, SchoolClass, Student, Teacher
+from portal.web import audit_labels
 from portal.web.htmx import render_page
 from portal.web.tenancy import admin_only, school_id
 
@@ -18,36 +18,28 @@ TARGETS = {
     "Student": (Student, "students.show", "student_id"),
     "Guardian": (Guardian, "guardians.show", "guardian_id"),
     "Teacher": (Teacher, "teachers.show", "teacher_id"),
-}
-
-# How the fields named in `changes` read; unknown ones are shown as stored.
-FIELDS = {
-    "name": _l("name"),
-    "name_ne": _l("name in Nepali"),
-    "phone": _l("mobile number"),
-    "language": _l("language"),
-    "active": _l("active"),
-    "grade": _l("grade"),
-    "section": _l("section"),
-    "academic_year": _l("academic year"),
-    "class": _l("class"),
-    "roll": _l("roll"),
-    "relation": _l("relation"),
-    "receives_notices": _l("receives notices"),
-    "guardian": _l("guardian"),
-    "classes": _l("classes"),
+    "Broadcast": (Broadcast, "broadcasts.show", "broadcast_id"),
 }
 
 
 @bp.get("/")
 @admin_only
 def index():
+    actor = request.args.get("actor", "")
+    kind = request.args.get("kind", "")
     query = (
         sa.select(AuditLog)
         .where(AuditLog.school_id == school_id())
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-        .options(joinedload(AuditLog.user))
+        .options(
+            joinedload(AuditLog.user), joinedload(AuditLog.teacher), joinedload(AuditLog.api_token)
+        )
     )
+    if actor in audit_labels.ACTORS:
+        query = query.where(AuditLog.actor == actor)
+    if kind in audit_labels.ACTION_KINDS:
+        prefixes = audit_labels.ACTION_KINDS[kind][1]
+        query = query.where(sa.or_(*(AuditLog.action.startswith(p) for p in prefixes)))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     return render_page(
         "audit/index.html",
@@ -55,8 +47,25 @@ def index():
         page=page,
         targets=_targets(page.items),
         links=TARGETS,
-        fields=FIELDS,
+        actors=audit_labels.ACTORS,
+        kinds=audit_labels.ACTION_KINDS,
+        chosen={"actor": actor, "kind": kind},
     )
+
+
+@bp.app_template_filter("audit_field")
+def audit_field(name: str) -> str:
+    return audit_labels.field_label(name)
+
+
+@bp.app_template_global("audit_value")
+def audit_value(name: str, value):
+    return audit_labels.field_value(name, value)
+
+
+@bp.app_template_filter("audit_actor")
+def audit_actor(entry) -> str:
+    return audit_labels.actor_name(entry)
 
 
 def _targets(entries) -> dict[tuple[str, int], object]:

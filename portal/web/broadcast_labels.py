@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.lexicon import classnames
-from portal.lexicon.numerals import localize_digits
 from portal.models import BroadcastStatus
 from portal.services.broadcasting import targets
 from portal.services.delivery import reasons
@@ -59,22 +58,28 @@ def bar(counts: dict[str, int]) -> list[tuple[str, float, float]]:
 
 
 def target_label(text: str, locale: str) -> str:
-    """`ALL` → "Whole school", `5` → "Grade 5", `5A` → "5A" (`५क` in Nepali)."""
+    """`ALL` → "Whole school", `5` → "Grade 5", `LKG` → "All of LKG", `5A` → "5A" (`५क` in
+    Nepali)."""
     target = targets.parse_target(text)
     if target is None:
         return text
     if target.grade is None:
         return str(_("Whole school"))
-    if target.section is None:
-        grade = localize_digits(str(target.grade), locale)
-        return str(_("Grade %(grade)s", grade=grade))
-    if locale == "ne":
-        return classnames.name_ne_of(target.grade, target.section)
-    return classnames.name_of(target.grade, target.section)
+    if target.section is not None:
+        name = classnames.name_ne_of if locale == "ne" else classnames.name_of
+        return name(target.grade, target.section)
+    if target.grade in classnames.LEVEL_BY_GRADE:
+        return str(_("All of %(level)s", level=classnames.grade_name(target.grade, locale)))
+    return str(_("Grade %(grade)s", grade=classnames.grade_name(target.grade, locale)))
 
 
 def alert_text(alert) -> str:
     """An open alert as its school's admins read it."""
+    if alert.action == "webhook_failed":
+        return _(
+            "A message to the school's WhatsApp number could not be handled after several "
+            "tries. A teacher who sent it was asked to send it again; the operator can see it."
+        )
     reason = reasons.code_reason(alert.code)
     if alert.action == "paused":
         return _("Sending is paused: %(reason)s", reason=reason)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import escape
 
 from portal.extensions import db
+from portal.lexicon import classnames
 from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, BroadcastStatus, School, Source
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets, tracking
@@ -105,17 +106,7 @@ def _preview(form, broadcast, school, requested):
 
 
 def _send(broadcast: Broadcast):
-    audit.record(
-        school_id=broadcast.school_id,
-        user_id=current_user.id,
-        action="broadcast.create",
-        target=broadcast,
-        changes={
-            "kind": [None, broadcast.kind],
-            "targets": [None, ", ".join(broadcast.targets)],
-            "scheduled_at": [None, broadcast.scheduled_at.isoformat()],
-        },
-    )
+    broadcasts.record_created(broadcast, user_id=current_user.id)
     db.session.commit()
     enqueue_start(broadcast)
     if broadcast.scheduled_at > clock.now():
@@ -251,6 +242,17 @@ def kind_label(kind: str) -> str:
 @bp.app_template_filter("targets")
 def target_list(given: list[str]) -> str:
     return ", ".join(broadcast_labels.target_label(t, locale_code()) for t in given or ())
+
+
+@bp.app_template_filter("target_label")
+def target_label(text: str) -> str:
+    return broadcast_labels.target_label(text, locale_code())
+
+
+@bp.app_template_filter("grade_target")
+def grade_target(grade: int) -> str:
+    """The target that names every section of a grade or level: `5`, `LKG`."""
+    return classnames.name_of(grade)
 
 
 @bp.app_template_global("delivery_reason")

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.models import AuditLog, Guardian, School, SchoolClass, Student, Teacher
+from portal.models import Alert, AuditLog, Guardian, School, SchoolClass, Student, Teacher
 from portal.services.broadcasting import delivery_counts, tracking
+from portal.services.common import audit
 from portal.services.delivery import alerts
 from portal.services.school import settings
 from portal.tasks.delivery import wake_senders
 from portal.web.htmx import render_page
-from portal.web.tenancy import admin_only, school_id
+from portal.web.tenancy import admin_only, get_scoped_or_404, school_id
 
 bp = Blueprint("dashboard", __name__)
 
@@ -63,4 +64,20 @@ def resume():
     db.session.commit()
     wake_senders()
     flash(_("Sending resumed. Waiting messages are going out now."))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+@admin_only
+def resolve_alert(alert_id):
+    """An admin has dealt with an alert: it leaves the dashboard (a pause ends by resuming)."""
+    alert = get_scoped_or_404(Alert, alert_id)
+    if alerts.resolve(alert=alert):
+        audit.record(
+            school_id=alert.school_id,
+            user_id=current_user.id,
+            action="alert.resolve",
+            changes={"alert": [None, alert.action]},
+        )
+        db.session.commit()
     return redirect(url_for(".index"))

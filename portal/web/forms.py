@@ -26,6 +26,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from portal.lexicon import classnames
 from portal.lexicon.classnames import section_latin
 from portal.lexicon.numerals import to_ascii_digits
 from portal.services.common.dates import current_bs_year
@@ -103,14 +104,25 @@ class RosterForm(FlaskForm):
         }
 
 
+class GradeField(StringField):
+    """A grade (`5`, `५`) or a level below grade 1 (`LKG`, `नर्सरी`), kept as its number."""
+
+    def _value(self) -> str:
+        if isinstance(self.data, int):
+            return classnames.grade_name(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        name = classnames.read(text)
+        self.data = name.grade if name and not name.section else None
+        if text and (self.data is None or not classnames.is_known_grade(self.data)):
+            self.data = None
+            raise ValueError(_l("Enter a grade from 1 to 12, or ECD, PG, Nursery, LKG or UKG."))
+
+
 class ClassForm(RosterForm):
-    grade = NumberField(
-        _l("Grade"),
-        validators=[
-            InputRequired(_l("Enter the grade.")),
-            NumberRange(1, 12, _l("The grade is a number from 1 to 12.")),
-        ],
-    )
+    grade = GradeField(_l("Grade"), validators=[InputRequired(_l("Enter the grade."))])
     section = StringField(
         _l("Section"),
         filters=[section_latin],

@@ -27,7 +27,11 @@ def token(db, roster):
 
 
 def post(client, token, body=None, *, key=None, data=None):
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Accept-Language": "en",
+    }
     if key is not None:
         headers["Idempotency-Key"] = key
     payload = data if data is not None else json.dumps(body if body is not None else BODY)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal.models import AuditLog, utcnow
 from tests.factories import SchoolFactory, StudentFactory, UserFactory
@@ -79,3 +80,53 @@ def test_a_user_without_a_name_is_shown_by_email(admin_portal, school, db):
     nameless = UserFactory(school=school, name="")
     _entry(db, school, user_id=nameless.id, action="class.create", changes={})
     assert nameless.email in admin_portal.get("/audit/").get_data(as_text=True)
+
+
+def test_an_api_broadcast_is_logged_under_its_token_with_readable_values(
+    admin_portal, school, db, client
+):
+    from datetime import timedelta
+
+    from portal.services.accounts.tokens import create_api_token
+    from portal.services.common import clock, dates
+    from tests.factories import ClassFactory
+
+    ClassFactory(school=school, grade=5, section="A")
+    row, token = create_api_token(school=school)
+    db.session.commit()
+    day = clock.now().astimezone(dates.NEPAL).date() + timedelta(days=30)  # within the year
+    body = {
+        "targets": ["5A"],
+        "body_en": "Sports day.",
+        "kind": "event",
+        "scheduled_at": f"{day.isoformat()}T10:00:00+05:45",
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/broadcasts", json=body, headers=headers).status_code == 201
+    (entry,) = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == "broadcast.create")
+    ).all()
+    assert (entry.actor, entry.api_token_id, entry.user_id) == ("api", row.id, None)
+    page = admin_portal.get("/audit/?kind=broadcast").get_data(as_text=True)
+    assert f"<td>API token {row.prefix}…</td>" in page and "<td>command line</td>" not in page
+    assert "kind</span>: Event" in page and "sent to</span>: 5A" in page
+    assert "made</span>: through the API" in page
+    # the send time in Nepal time, both calendars: 10:00 NPT
+    assert f"send time</span>: {dates.format_ad(day, 'en')} · " in page and ", 10:00" in page
+    assert "+00:00" not in page and "scheduled_at" not in page
+    settings_only = admin_portal.get("/audit/?kind=settings").get_data(as_text=True)
+    assert "created a broadcast" not in settings_only
+
+
+def test_field_names_and_codes_read_in_nepali(login_as, portal, school, db):
+    _entry(
+        db,
+        school,
+        action="settings.update",
+        changes={"template_fallback_language": ["en", "ne"], "quiet_end": ["06:00", "07:00"]},
+    )
+    login_as("admin", language="ne")
+    page = portal.get("/audit/").get_data(as_text=True)
+    assert "अनुवाद नभएमा टेम्प्लेटको भाषा" in page
+    assert "<del>अङ्ग्रेजी</del> → नेपाली" in page or "<del>अंग्रेजी</del> → नेपाली" in page
+    assert "<del>०६:००</del> → ०७:००" in page

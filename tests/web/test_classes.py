@@ -150,3 +150,27 @@ def test_staff_can_add_classes(login_as, portal, db):
     response = portal.post("/classes/new", {"grade": "1", "section": "", "academic_year": "2082"})
     assert response.status_code == 302
     assert _classes(db)[0].name == "1"
+
+
+def test_levels_below_grade_1_are_added_by_name_and_listed_first(admin_portal, school, db):
+    ClassFactory(school=school, grade=1, section="", academic_year=2082)
+    for grade, section in (("UKG", "A"), ("lkg", "ख"), ("नर्सरी", "")):
+        response = admin_portal.post(
+            "/classes/new", {"grade": grade, "section": section, "academic_year": "2082"}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert [(c.grade, c.section) for c in _classes(db)[1:]] == [(-1, "A"), (-2, "B"), (-3, "")]
+    page = admin_portal.get("/classes/").get_data(as_text=True)
+    order = [page.index(f">{name}<") for name in ("Nursery", "LKG B", "UKG A", "1")]
+    assert order == sorted(order)
+    edit = admin_portal.get(f"/classes/{_classes(db)[1].id}/edit").get_data(as_text=True)
+    assert 'value="UKG"' in edit
+
+
+def test_compose_offers_a_whole_level(admin_portal, school, db):
+    ClassFactory(school=school, grade=-2, section="A")
+    ClassFactory(school=school, grade=-2, section="B")
+    db.session.commit()
+    page = admin_portal.get("/broadcasts/new").get_data(as_text=True)
+    assert 'value="LKG"' in page and "All of LKG" in page
+    assert 'value="LKG A"' in page and 'value="LKG B"' in page

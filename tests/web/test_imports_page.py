@@ -78,7 +78,7 @@ def test_a_bad_file_imports_nothing_and_lists_every_bad_line(db, admin_portal):
     assert "Nothing was imported." in page
     assert "7 lines of bad.csv have problems" in page
     assert '<td class="num">3</td><td><code>class</code></td>' in page
-    assert "“5Z9” is not a class name like 5A, 10B, ५क or 5." in page
+    assert "“5Z9” is not a class name like 5A, 10B, ५क, 5, LKG or UKG B." in page
     assert "“01-4412345” is a landline; WhatsApp needs a mobile number." in page
     assert "This phone number belongs to “Sita Sharma” on line 2." in page
     assert count(db, Student) == 0 and count(db, AuditLog) == 0

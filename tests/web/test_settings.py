@@ -149,7 +149,9 @@ def test_an_admin_changes_every_setting_and_each_change_is_audited(admin_portal,
     assert "Settings saved." in page and "Access token: set" in re.sub(r"<[^>]+>", "", page)
     log = _text(admin_portal.get("/audit/"))
     assert "changed the school's settings" in log
-    assert "changed the WhatsApp number or access token" in log and "(changed)" in log
+    assert "changed the WhatsApp number or access token" in log
+    assert "access token</span>: changed" in log and "(changed)" not in log
+    assert "teachers confirm with YES</span>: <del>yes</del> → no" in log
     assert TOKEN not in page and TOKEN not in log
 
 

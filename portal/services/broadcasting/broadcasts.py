@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import KINDS, Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Kind, School
 from portal.services.broadcasting import targets
-from portal.services.common import clock, dates, send_times
+from portal.services.common import audit, clock, dates, send_times
 
 MAX_BODY = 3000  # leaves room for the frame inside WhatsApp's 4096 characters
 
@@ -138,3 +138,20 @@ def cancel(broadcast: Broadcast) -> bool:
     )
     db.session.refresh(broadcast)
     return True
+
+
+def record_created(broadcast: Broadcast, *, user_id=None, api_token_id=None) -> None:
+    """The audit row of a broadcast made in the portal or through the API."""
+    audit.record(
+        school_id=broadcast.school_id,
+        user_id=user_id,
+        api_token_id=api_token_id,
+        action="broadcast.create",
+        target=broadcast,
+        changes={
+            "kind": [None, broadcast.kind],
+            "targets": [None, ", ".join(broadcast.targets)],
+            "scheduled_at": [None, broadcast.scheduled_at.isoformat()],
+            "source": [None, broadcast.source],
+        },
+    )

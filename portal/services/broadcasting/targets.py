@@ -1,6 +1,7 @@
 """Who a broadcast is for: class names as schools write them, resolved to guardians.
 
-`5A`, `5 A`, `५क` (section क = A) name one class; `5` a whole grade; `ALL` / `सबै` the school.
+`5A`, `5 A`, `५क`, `5ka` (section क = A), `LKG B` name one class; `5` or `LKG` a whole grade
+or level (every section of it); `ALL` / `सबै` the school.
 Targets resolve at send time against the school's latest academic year.
 """
 
@@ -39,7 +40,7 @@ class Target:
     def label(self) -> str:
         if self.grade is None:
             return "ALL"
-        return f"{self.grade}{self.section or ''}"
+        return classnames.name_of(self.grade, self.section or "")
 
 
 def parse_target(text: str) -> Target | None:

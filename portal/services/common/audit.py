@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.models import AuditLog
+from portal.models import Actor, AuditLog
 
 # Every action recorded, with how people read it. Record only actions listed here.
 ACTIONS = {
@@ -34,8 +34,12 @@ ACTIONS = {
     "whatsapp.update": _l("changed the WhatsApp number or access token"),
     "templates.update": _l("changed the WhatsApp templates"),
     "broadcast.create": _l("created a broadcast"),
+    "broadcast.confirm": _l("confirmed a broadcast"),
+    "broadcast.discard": _l("discarded a preview"),
+    "broadcast.expire": _l("let a preview expire unanswered"),
     "broadcast.cancel": _l("cancelled a broadcast"),
     "inbox.handle": _l("marked a parent's reply as handled"),
+    "alert.resolve": _l("marked an alert as dealt with"),
 }
 
 
@@ -44,13 +48,28 @@ def action_label(action: str):
     return ACTIONS.get(action, action)
 
 
-def record(*, school_id, user_id, action: str, target=None, changes: dict | None = None):
-    """Add an audit row (the caller commits it with the change it describes)."""
+def record(
+    *,
+    school_id,
+    action: str,
+    user_id: int | None = None,
+    teacher_id: int | None = None,
+    api_token_id: int | None = None,
+    actor: str | None = None,
+    target=None,
+    changes: dict | None = None,
+):
+    """Add an audit row with who made the change: a portal user, a teacher, an API token,
+    or (none of those) the command line unless `actor` says Sandesh itself. The caller
+    commits it with the change it describes."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     entry = AuditLog(
         school_id=school_id,
+        actor=actor or _actor(user_id, teacher_id, api_token_id),
         user_id=user_id,
+        teacher_id=teacher_id,
+        api_token_id=api_token_id,
         action=action,
         target_type=type(target).__name__ if target is not None else "",
         target_id=getattr(target, "id", None),
@@ -58,6 +77,14 @@ def record(*, school_id, user_id, action: str, target=None, changes: dict | None
     )
     db.session.add(entry)
     return entry
+
+
+def _actor(user_id, teacher_id, api_token_id) -> Actor:
+    if user_id is not None:
+        return Actor.USER
+    if teacher_id is not None:
+        return Actor.TEACHER
+    return Actor.API if api_token_id is not None else Actor.CLI
 
 
 def diff(obj, fields, new_values: dict) -> dict:

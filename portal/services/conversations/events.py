@@ -56,7 +56,10 @@ def claim(event_id: int) -> list | None:
         .where(
             _events.c.id == event_id,
             sa.or_(
-                _events.c.status == EventStatus.PENDING,
+                sa.and_(
+                    _events.c.status == EventStatus.PENDING,
+                    sa.or_(_events.c.retry_at.is_(None), _events.c.retry_at <= now),
+                ),
                 sa.and_(_events.c.status == EventStatus.PROCESSING, _events.c.lease_until < now),
             ),
         )
@@ -168,23 +171,24 @@ def _open_window(school_id: int, phone: str, at) -> None:
     )
 
 
-def finish(event_id: int, *, failures: list[str]) -> None:
-    """Mark an event processed (or failed, with what failed; its other items were applied)."""
+def finish(event_id: int) -> None:
+    """Mark an event processed: every item applied."""
+    mark(event_id, status=EventStatus.PROCESSED, error=None, processed_at=clock.now())
+
+
+def mark(event_id: int, **values) -> None:
+    """Set an event's state (it is no longer held, nor waiting for a retry)."""
     db.session.execute(
         sa.update(WebhookEvent)
         .where(WebhookEvent.id == event_id)
-        .values(
-            status=EventStatus.FAILED if failures else EventStatus.PROCESSED,
-            error="\n".join(failures)[:10000] or None,
-            processed_at=clock.now(),
-            lease_until=None,
-        )
+        .values(lease_until=None, retry_at=None, **values)
         .execution_options(synchronize_session=False)
     )
 
 
 def unprocessed_ids(*, older_than: timedelta = timedelta(seconds=30), limit=500) -> list[int]:
-    """Events no worker holds: pending for a while, or processing past their lease."""
+    """Events no worker holds: pending for a while (or past the time of their next try), or
+    processing past their lease."""
     now = clock.now()
     query = (
         sa.select(WebhookEvent.id)
@@ -192,8 +196,10 @@ def unprocessed_ids(*, older_than: timedelta = timedelta(seconds=30), limit=500)
             sa.or_(
                 sa.and_(
                     WebhookEvent.status == EventStatus.PENDING,
+                    WebhookEvent.retry_at.is_(None),
                     WebhookEvent.received_at < now - older_than,
                 ),
+                sa.and_(WebhookEvent.status == EventStatus.PENDING, WebhookEvent.retry_at <= now),
                 sa.and_(
                     WebhookEvent.status == EventStatus.PROCESSING, WebhookEvent.lease_until < now
                 ),

@@ -2,15 +2,12 @@
 CANCEL / STATUS carried out, help; each answered in the teacher's language
 (`teacher_replies` writes the words)."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.models import (
-    AttendanceRecord,
     Broadcast,
     BroadcastStatus,
     InboundMessage,
@@ -20,11 +17,10 @@ from portal.models import (
     Student,
 )
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
-from portal.services.common import clock, dates
-from portal.services.conversations import commands, teacher_replies
+from portal.services.common import audit, clock
+from portal.services.conversations import commands, teacher_drafts, teacher_replies
 from portal.services.delivery import outbox, replies
-
-DRAFT_LIFETIME = timedelta(hours=2)
+from portal.services.roster import attendance
 
 
 def act(*, message: InboundMessage, teacher, school: School) -> str:
@@ -51,15 +47,15 @@ def _propose(command, *, teacher, school: School) -> str:
         return teacher_replies.explain("unknown_target", exc.target)
     if not school.teachers_may_target_any:
         mine = {c.id for c in teacher.classes}
-        others = [c.name for c in classes if c.id not in mine]
+        others = [teacher_replies.class_name(c) for c in classes if c.id not in mine]
         if others:
             return _(
                 "You can only send to your own classes. Not yours: %(classes)s.",
                 classes=", ".join(others),
             )
-    student_ids = None
+    student_ids, notes = None, []
     if command.kind == Kind.ABSENCE:
-        student_ids, problem = _absent_students(classes, command.rolls)
+        student_ids, notes, problem = _absent_students(classes, command.rolls)
         if problem:
             return problem
     try:
@@ -81,17 +77,19 @@ def _propose(command, *, teacher, school: School) -> str:
         )
     if school.require_confirmation:
         broadcast.status = BroadcastStatus.DRAFT
-        return teacher_replies.preview_text(broadcast, preview.preview(broadcast, school=school))
-    _go(broadcast, teacher)
-    return teacher_replies.scheduled_text(broadcast)
+        shown = preview.preview(broadcast, school=school)
+        return teacher_replies.preview_text(broadcast, shown, notes=notes)
+    return "\n".join([*notes, _go(broadcast, teacher)])
 
 
-def _absent_students(classes, rolls) -> tuple[list[int] | None, str | None]:
+def _absent_students(classes, rolls) -> tuple[list[int] | None, list[str], str | None]:
+    """(students to message, notes for the preview, or the problem that stops it)."""
     if len(classes) != 1:
-        return None, _(
+        problem = _(
             "Send absences for one class at a time, for example: %(example)s",
             example=teacher_replies.EXAMPLES["absence"],
         )
+        return None, [], problem
     found = dict(
         db.session.execute(
             sa.select(Student.roll, Student.id).where(
@@ -99,83 +97,110 @@ def _absent_students(classes, rolls) -> tuple[list[int] | None, str | None]:
             )
         ).all()
     )
-    missing = [str(r) for r in rolls if r not in found]
+    missing = [r for r in rolls if r not in found]
     if missing:
-        return None, _(
-            "Class %(cls)s has no student with roll number %(rolls)s.",
-            cls=classes[0].name,
-            rolls=", ".join(missing),
-        )
-    return [found[r] for r in rolls], None
+        return None, [], teacher_replies.no_such_rolls(classes[0], missing)
+    marked = attendance.already_absent([found[r] for r in rolls], day=attendance.today())
+    notes = [teacher_replies.already_absent_text(marked)] if marked else []
+    left = [found[r] for r in rolls if found[r] not in {s.id for s in marked}]
+    return left, notes, None if left else "\n".join(notes)
 
 
-def _go(broadcast: Broadcast, teacher) -> None:
-    """Schedule it (for now or its time) once committed; absences are recorded."""
+def _go(broadcast: Broadcast, teacher) -> str:
+    """Schedule it (now or at its time) once committed, recording absences; the reply. A
+    student marked absent meanwhile (another list) is not messaged twice."""
     broadcast.status = BroadcastStatus.SCHEDULED
     if broadcast.kind == Kind.ABSENCE:
-        day = clock.now().astimezone(dates.NEPAL).date()
-        for student_id in broadcast.student_ids or []:
-            db.session.add(
-                AttendanceRecord(
-                    school_id=broadcast.school_id,
-                    student_id=student_id,
-                    day=day,
-                    teacher_id=teacher.id,
-                    broadcast_id=broadcast.id,
-                )
-            )
-    outbox.start_after_commit(broadcast)
-
-
-def _latest_draft(teacher) -> Broadcast | None:
-    return db.session.scalar(
-        sa.select(Broadcast)
-        .where(
-            Broadcast.author_teacher_id == teacher.id,
-            Broadcast.status == BroadcastStatus.DRAFT,
-            Broadcast.created_at > clock.now() - DRAFT_LIFETIME,
+        newly = attendance.mark_absent(
+            school_id=broadcast.school_id,
+            student_ids=broadcast.student_ids or [],
+            day=attendance.today(),
+            teacher_id=teacher.id,
+            broadcast_id=broadcast.id,
         )
-        .order_by(Broadcast.id.desc())
-        .limit(1)
-    )
+        if not newly:
+            broadcast.status, broadcast.cancelled_at = BroadcastStatus.CANCELLED, clock.now()
+            return teacher_replies.nobody_new_text(broadcast)
+        broadcast.student_ids = newly
+    outbox.start_after_commit(broadcast)
+    return teacher_replies.scheduled_text(broadcast)
+
+
+def _answered(command, teacher) -> tuple[Broadcast | None, str | None]:
+    """The draft a YES or NO is about, or the reply when there is none to act on."""
+    if command.broadcast_id is not None:
+        draft = teacher_drafts.own(teacher, command.broadcast_id)
+        if draft is None:
+            return None, teacher_replies.no_such_message(command.broadcast_id)
+        if draft.status != BroadcastStatus.DRAFT or teacher_drafts.is_stale(draft):
+            return None, teacher_replies.not_waiting_text(draft)
+        return draft, None
+    drafts = teacher_drafts.waiting(teacher)
+    if len(drafts) > 1:
+        return None, teacher_replies.which_one_text(drafts, type(command) is commands.Confirm)
+    if not drafts:
+        return None, teacher_replies.nothing_waiting_text(type(command) is commands.Confirm)
+    return drafts[0], None
 
 
 def _confirm(command, *, teacher, school: School) -> str:
-    draft = _latest_draft(teacher)
+    draft, reply = _answered(command, teacher)
     if draft is None:
-        return _(
-            "There is nothing waiting for your YES. Send a message first, for example: %(example)s",
-            example=teacher_replies.EXAMPLES["notice"],
-        )
+        return reply
+    if not teacher_drafts.take(draft, to=BroadcastStatus.SCHEDULED):
+        return teacher_replies.not_waiting_text(draft)
     if draft.scheduled_at < clock.now():
         draft.scheduled_at = broadcasts.after_quiet_hours(school, clock.now(), draft.kind)
-    _go(draft, teacher)
-    return teacher_replies.scheduled_text(draft)
+    reply = _go(draft, teacher)
+    audit.record(
+        school_id=school.id, teacher_id=teacher.id, action="broadcast.confirm", target=draft
+    )
+    return reply
 
 
 def _decline(command, *, teacher, school: School) -> str:
-    draft = _latest_draft(teacher)
+    draft, reply = _answered(command, teacher)
     if draft is None:
-        return _("There is nothing to discard.")
-    draft.status, draft.cancelled_at = BroadcastStatus.CANCELLED, clock.now()
+        return reply
+    if not teacher_drafts.take(draft, to=BroadcastStatus.CANCELLED):
+        return teacher_replies.not_waiting_text(draft)
+    audit.record(
+        school_id=school.id, teacher_id=teacher.id, action="broadcast.discard", target=draft
+    )
     return _("Discarded #%(id)s. Nothing was sent.", id=teacher_replies.n(draft.id))
 
 
-def _own_broadcast(teacher, broadcast_id: int) -> Broadcast | None:
-    return db.session.scalar(
-        sa.select(Broadcast).where(
-            Broadcast.id == broadcast_id,
-            Broadcast.school_id == teacher.school_id,
-            Broadcast.author_teacher_id == teacher.id,
+def expire_drafts() -> int:
+    """Drafts older than a day are discarded, and their teachers told; how many."""
+    expired = 0
+    for draft in teacher_drafts.stale():
+        if not teacher_drafts.take(draft, to=BroadcastStatus.CANCELLED):
+            continue
+        teacher = draft.author_teacher
+        with force_locale(teacher.language):
+            text = teacher_replies.expired_text(draft)
+        replies.queue_reply(
+            school_id=draft.school_id,
+            to_phone=teacher.phone,
+            body=text,
+            purpose="teacher_reply",
+            language=teacher.language,
         )
-    )
+        audit.record(
+            school_id=draft.school_id, actor="system", action="broadcast.expire", target=draft
+        )
+        expired += 1
+    return expired
 
 
 def _cancel(command, *, teacher, school: School) -> str:
-    broadcast = _own_broadcast(teacher, command.broadcast_id)
+    broadcast = teacher_drafts.own(teacher, command.broadcast_id)
     if broadcast is None:
-        return _("You have no message #%(id)s.", id=teacher_replies.n(command.broadcast_id))
+        return teacher_replies.no_such_message(command.broadcast_id)
     if broadcasts.cancel(broadcast):
+        audit.record(
+            school_id=school.id, teacher_id=teacher.id, action="broadcast.cancel", target=broadcast
+        )
         tally = delivery_counts.of_broadcast(broadcast.id)
         return _(
             "Cancelled #%(id)s. Already sent: %(sent)s; not sent: %(skipped)s.",
@@ -191,9 +216,9 @@ def _cancel(command, *, teacher, school: School) -> str:
 
 
 def _status(command, *, teacher, school: School) -> str:
-    broadcast = _own_broadcast(teacher, command.broadcast_id)
+    broadcast = teacher_drafts.own(teacher, command.broadcast_id)
     if broadcast is None:
-        return _("You have no message #%(id)s.", id=teacher_replies.n(command.broadcast_id))
+        return teacher_replies.no_such_message(command.broadcast_id)
     return teacher_replies.status_text(broadcast, delivery_counts.of_broadcast(broadcast.id))
 
 

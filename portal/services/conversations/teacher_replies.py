@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.lexicon.numerals import localize_digits
-from portal.models import Broadcast
+from portal.models import Broadcast, BroadcastStatus
 from portal.services.broadcasting.preview import Preview
 from portal.services.common import clock, dates
 from portal.services.wording.parent_messages import KIND_LABELS
@@ -56,8 +56,14 @@ def n(number) -> str:
     return localize_digits(str(number), locale())
 
 
-def preview_text(broadcast: Broadcast, shown: Preview) -> str:
-    """What the teacher confirms: kind, classes, parents reached, when, languages, the text."""
+def class_name(school_class) -> str:
+    """A class as the reply's reader writes it: `5A`, or `५क` in Nepali."""
+    return school_class.name_ne if locale() == "ne" else school_class.name
+
+
+def preview_text(broadcast: Broadcast, shown: Preview, *, notes: list[str] = ()) -> str:
+    """What the teacher confirms: its number, kind, classes, parents reached, when, languages,
+    anything to know first (`notes`), and the text as parents will see it."""
     skipped = " " + _("(%(n)s opted out, skipped)", n=n(shown.opted_out)) if shown.opted_out else ""
     lines = [
         _(
@@ -69,13 +75,103 @@ def preview_text(broadcast: Broadcast, shown: Preview) -> str:
         _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
         _("When: %(when)s", when=when_text(broadcast)),
         _("Languages: %(languages)s", languages=languages_text(shown.languages)),
+        *notes,
         "",
         _("Parents will see:"),
         shown.texts[locale()],
         "",
-        _("Reply YES to send or NO to discard."),
+        _(
+            "Reply YES to send or NO to discard (YES %(id)s / NO %(id)s for this one).",
+            id=n(broadcast.id),
+        ),
     ]
     return "\n".join(lines)
+
+
+def _summary(broadcast: Broadcast) -> str:
+    """`#6 · Notice to 5A · “Tomorrow school is…”`: a draft in one line."""
+    written = (broadcast.body_ne if locale() == "ne" else None) or broadcast.body_en
+    text = " ".join((written or broadcast.body_ne or "").split())
+    short = text if len(text) <= 40 else text[:39].rstrip() + "…"
+    line = _(
+        "#%(id)s · %(kind)s to %(classes)s",
+        id=n(broadcast.id),
+        kind=KIND_LABELS[broadcast.kind],
+        classes=", ".join(broadcast.targets),
+    )
+    return f"{line} · “{short}”" if short else line
+
+
+def which_one_text(drafts: list[Broadcast], confirming: bool) -> str:
+    """Several previews wait: which one the YES (or NO) is for."""
+    newest = n(drafts[0].id)
+    ask = (
+        _("Reply YES %(id)s to send that one, or NO %(id)s to discard it.", id=newest)
+        if confirming
+        else _("Reply NO %(id)s to discard that one, or YES %(id)s to send it.", id=newest)
+    )
+    lines = [_("You have %(count)s previews waiting:", count=n(len(drafts)))]
+    return "\n".join([*lines, *(_summary(draft) for draft in drafts), ask])
+
+
+def nothing_waiting_text(confirming: bool) -> str:
+    if not confirming:
+        return _("There is nothing to discard.")
+    return _(
+        "There is nothing waiting for your YES. Send a message first, for example: %(example)s",
+        example=EXAMPLES["notice"],
+    )
+
+
+def no_such_message(broadcast_id: int) -> str:
+    return _("You have no message #%(id)s.", id=n(broadcast_id))
+
+
+def not_waiting_text(broadcast: Broadcast) -> str:
+    """A YES or NO for a preview that no longer waits for one."""
+    if broadcast.status == BroadcastStatus.DRAFT:
+        return expired_text(broadcast)
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        return _(
+            "#%(id)s was discarded or cancelled. Nothing more will be sent.", id=n(broadcast.id)
+        )
+    return _(
+        "#%(id)s is already confirmed: it is %(status)s. Reply STATUS %(id)s to see how it goes.",
+        id=n(broadcast.id),
+        status=status_word(broadcast.status),
+    )
+
+
+def expired_text(broadcast: Broadcast) -> str:
+    return _(
+        "Preview #%(id)s waited more than a day and has expired. Nothing was sent; send it "
+        "again if it is still needed.",
+        id=n(broadcast.id),
+    )
+
+
+def no_such_rolls(school_class, missing: list[int]) -> str:
+    return _(
+        "Class %(cls)s has no student with roll number %(rolls)s.",
+        cls=class_name(school_class),
+        rolls=", ".join(n(roll) for roll in missing),
+    )
+
+
+def already_absent_text(students) -> str:
+    """Students on the list who were marked absent today already: not messaged again."""
+    named = ", ".join(
+        _("roll %(roll)s (%(name)s)", roll=n(s.roll), name=s.display_name(locale()))
+        for s in students
+    )
+    return _("Already marked absent today, not messaged again: %(students)s.", students=named)
+
+
+def nobody_new_text(broadcast: Broadcast) -> str:
+    return _(
+        "Everyone on #%(id)s was already marked absent today. Nothing was sent again.",
+        id=n(broadcast.id),
+    )
 
 
 def when_text(broadcast: Broadcast) -> str:
@@ -133,7 +229,7 @@ def help_text() -> str:
             _("Absent students: %(example)s", example=EXAMPLES["absence"]),
             _("Later: add @ 6:00, @ tomorrow 7am or @ 2082-08-15 10:00 (Nepal time)"),
             _("Both languages: English text || नेपाली पाठ"),
-            _("Then YES to send or NO to discard · CANCEL 42 · STATUS 42"),
+            _("Then YES to send or NO to discard (YES 42 for preview #42) · CANCEL 42 · STATUS 42"),
         ]
     )
 

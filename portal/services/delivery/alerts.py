@@ -10,10 +10,22 @@ from portal.services.common import clock
 def raise_for(*, school_id: int, code: int | None, pause: bool, details: str = "") -> None:
     """Tell the school's admins (once per open problem), pausing its sending if asked."""
     action = "paused" if pause else "failed"
+    raise_problem(school_id=school_id, action=action, code=code, details=details)
+    if pause:
+        db.session.execute(
+            sa.update(School)
+            .where(School.id == school_id, School.sending_paused_at.is_(None))
+            .values(sending_paused_at=clock.now(), paused_reason=f"{code}: {details}"[:300])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def raise_problem(*, school_id: int, action: str, details: str = "", code=None) -> None:
+    """An alert for the school's admins, once while the same problem is open."""
     open_alert = db.session.scalar(
         sa.select(Alert.id).where(
             Alert.school_id == school_id,
-            Alert.code == code,
+            Alert.code.is_(None) if code is None else Alert.code == code,
             Alert.action == action,
             Alert.resolved_at.is_(None),
         )
@@ -28,13 +40,15 @@ def raise_for(*, school_id: int, code: int | None, pause: bool, details: str = "
                 created_at=clock.now(),
             )
         )
-    if pause:
-        db.session.execute(
-            sa.update(School)
-            .where(School.id == school_id, School.sending_paused_at.is_(None))
-            .values(sending_paused_at=clock.now(), paused_reason=f"{code}: {details}"[:300])
-            .execution_options(synchronize_session=False)
-        )
+
+
+def resolve(*, alert: Alert) -> bool:
+    """An admin has dealt with it: it leaves the dashboard; False if it was resolved already.
+    A pause is ended by resuming sending, not here."""
+    if alert.resolved_at is not None or alert.action == "paused":
+        return False
+    alert.resolved_at = clock.now()
+    return True
 
 
 def resume_sending(*, school: School) -> None:

@@ -71,14 +71,22 @@ def class_label(grade: int, section: str) -> Local:
 
 
 def parse_class_name(raw: str) -> tuple[int, str]:
-    """(grade, section) from `5A`, `5 a`, `10-B`, `५क`, `Class 5A` or `5` (no section)."""
+    """(grade, section) from `5A`, `5 a`, `10-B`, `५क`, `5ka`, `Class 5A`, `5` (no section),
+    `LKG`, `UKG-B` or `नर्सरी` (a level below grade 1)."""
     if not (raw or "").strip():
         raise CellError(_l("The class is missing."))
     name = classnames.read(raw)
     if name is None:
-        raise CellError(_l("“%(raw)s” is not a class name like 5A, 10B, ५क or 5.", raw=raw))
-    if name.grade not in classnames.GRADES:
-        raise CellError(_l("Grade %(grade)s is not between 1 and 12.", grade=Local(name.grade)))
+        raise CellError(
+            _l("“%(raw)s” is not a class name like 5A, 10B, ५क, 5, LKG or UKG B.", raw=raw)
+        )
+    if not classnames.is_known_grade(name.grade):
+        raise CellError(
+            _l(
+                "Grade %(grade)s is not a class: use 1 to 12, ECD, PG, Nursery, LKG or UKG.",
+                grade=Local(name.grade),
+            )
+        )
     return name.grade, name.section or ""
 
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+from portal.lexicon import classnames
 from portal.models import School, SchoolClass, Student, StudentGuardian, Teacher, teacher_classes
 from portal.services.common import audit
 from portal.services.common.dates import current_bs_year
@@ -127,7 +128,7 @@ def find_classes(*, school: School, names: list[str]) -> list[SchoolClass]:
         SchoolClass.school_id == school.id, SchoolClass.academic_year == current_bs_year()
     )
     found = {(c.grade, c.section): c for c in db.session.scalars(query)}
-    missing = [f"{grade}{section}" for grade, section in keys if (grade, section) not in found]
+    missing = [classnames.name_of(*key) for key in keys if key not in found]
     if missing:
         known = sorted(found)
         raise SetupError(
@@ -135,7 +136,7 @@ def find_classes(*, school: School, names: list[str]) -> list[SchoolClass]:
                 "No class %(names)s this year (it has: %(known)s); "
                 "import the roster or add the class first.",
                 names=", ".join(missing),
-                known=", ".join(f"{g}{s}" for g, s in known) or "-",
+                known=", ".join(classnames.name_of(*key) for key in known) or "-",
             )
         )
     return sorted({found[key] for key in keys}, key=lambda c: (c.grade, c.section))

@@ -27,8 +27,9 @@ USERS = (
 TEACHERS = (
     ("Ram Prasad Adhikari", "+9779851012345", ("5A", "5B"), "ne"),
     ("Sunita Shrestha", "+9779841098765", ("9", "10"), "en"),
+    ("Gita Tamang", "+9779861023456", ("Nursery", "LKG", "UKG"), "ne"),
 )
-CLASSES = ("1", "2", "3", "4", "5A", "5B", "6A", "6B", "7", "8", "9", "10")
+CLASSES = ("Nursery", "LKG", "UKG", "1", "2", "3", "4", "5A", "5B", "6A", "6B", "7", "8", "9", "10")
 
 BOYS = (
     ("Aarav", "आरव"), ("Bibek", "बिबेक"), ("Bikash", "विकास"), ("Dipesh", "दिपेश"),

@@ -194,7 +194,7 @@ def test_a_deliveries_reply_to_the_teacher_is_a_direct_delivery(db, roster, phon
 
 def test_past_drafts_expire(db, roster, phones, teacher, say, monkeypatch):
     say(roster["school"], teacher.phone, "5A: Hello")
-    later = clock.now() + timedelta(hours=3)
+    later = clock.now() + timedelta(hours=25)  # previews wait a day
     monkeypatch.setattr(clock, "now", lambda: later)
     say(roster["school"], teacher.phone, "YES")
     assert "nothing waiting" in replies_to(phones, teacher)[-1]

@@ -106,7 +106,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_line(db, schoo
     report = run(db, school, fixture("bad.csv"))
     assert not report.ok
     assert errors(report) == [
-        (3, "class", "“5Z9” is not a class name like 5A, 10B, ५क or 5."),
+        (3, "class", "“5Z9” is not a class name like 5A, 10B, ५क, 5, LKG or UKG B."),
         (4, "roll", "“two” is not a roll number (1 to 9999)."),
         (5, "phone", "“01-4412345” is a landline; WhatsApp needs a mobile number."),
         (6, "language", "“french” is not a language: write ne, en or both."),

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from portal.lexicon import classnames
 from portal.models import Kind
 from portal.services.broadcasting.targets import parse_target
 from portal.services.conversations.commands.results import Broadcast, Refusal
@@ -30,12 +31,11 @@ from portal.services.conversations.commands.words import (
 )
 
 VISARGA = "ः"  # typed for a colon on Nepali keyboards: `५कः भोलि बिदा`
-MAX_GRADE = 12
+TARGET_WORDS = 4  # the most words one class name takes: `play group a`, `एल के जी क`
 HEADER_REACH = 120  # how far into a message a visarga may end the header
 
 _TOKEN = re.compile(r"[^\s,，、;&+/]+")
 _SEPARATOR = re.compile(f"[{COLONS}{VISARGA}]")
-_SECTION = re.compile(r"^(?:[a-j]|[क-ञ])$")
 _CLASS_LIKE = re.compile(r"^[0-9]{1,3}(?:[a-z]|[क-ह])?$")
 
 
@@ -66,13 +66,12 @@ def tokenize(text: str) -> list[Token]:
 
 
 def target_label(word: str) -> str | None:
-    """`5a` → `5A`, `5क` → `5A`, `5` → `5`, `सबै` → `ALL`; None for anything else."""
+    """`5a` → `5A`, `5क` and `5ka` → `5A`, `5` → `5`, `lkg b` → `LKG B`, `सबै` → `ALL`;
+    None for anything else."""
     if word in ALL_WORDS:
         return "ALL"
-    if not word[:1].isdigit():
-        return None
     target = parse_target(word)
-    if target is None or target.grade is None or not 1 <= target.grade <= MAX_GRADE:
+    if target is None or target.grade is None or not classnames.is_known_grade(target.grade):
         return None
     return target.label
 
@@ -151,18 +150,25 @@ def read_targets(tokens: list[Token], at: int) -> tuple[list[tuple[str, int]], i
     """Classes from `at` on, as (label, end) pairs, and where the next word begins."""
     found = []
     while at < len(tokens):
-        word = tokens[at].word
-        if word in FILLERS:
+        if tokens[at].word in FILLERS:
             at += 1
             continue
-        label = target_label(word)
+        label, width = _read_target(tokens, at)
         if label is None:
             break
-        if label.isdigit() and at + 1 < len(tokens) and _SECTION.match(tokens[at + 1].word):
-            label, at = target_label(word + tokens[at + 1].word) or label, at + 1  # `5 A`
-        found.append((label, tokens[at].end))
-        at += 1
+        at += width
+        found.append((label, tokens[at - 1].end))
     return found, at
+
+
+def _read_target(tokens: list[Token], at: int) -> tuple[str | None, int]:
+    """The class that starts at `at` and how many words it takes: `5A`, `5 A`, `UKG B`,
+    `Play Group`, `एल के जी क`, the longest reading first."""
+    for width in range(min(TARGET_WORDS, len(tokens) - at), 0, -1):
+        words = " ".join(token.word for token in tokens[at : at + width])
+        if label := target_label(words):
+            return label, width
+    return None, 0
 
 
 def _check_targets(tokens: list[Token], found: list, at: int) -> None:

@@ -50,12 +50,16 @@ class Broadcast:
 
 @dataclass(frozen=True)
 class Confirm:
-    """YES to the preview waiting for an answer."""
+    """YES to a preview: the one numbered, or the one waiting when no number is given."""
+
+    broadcast_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Decline:
-    """NO to the preview waiting for an answer."""
+    """NO to a preview: the one numbered, or the one waiting when no number is given."""
+
+    broadcast_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Short messages: YES / NO to a preview, CANCEL 42, STATUS 42, HELP."""
+"""Short messages: YES / NO to a preview (`YES 42`, `हो ४२` for a numbered one), CANCEL 42,
+STATUS 42, HELP."""
 
 from portal.services.conversations.commands.results import (
     Cancel,
@@ -35,10 +36,33 @@ def read_reply(text: str) -> Command | None:
         return Confirm()
     if phrase in DECLINE:
         return Decline()
+    answer = _numbered_answer(phrase)
+    if answer is not None:
+        return answer
     words = phrase.split()
     if words and (words[0] in HELP or (words[0] in GREETINGS and len(words) <= 2)):
         return Help()
     return _read_id_command(words)
+
+
+def _numbered_answer(phrase: str) -> Command | None:
+    """`yes 42`, `yes #42`, `42 yes`, `हो ४२`, `ठीक छ ४२`, `no 42`: an answer to one preview."""
+    words = phrase.split()
+    ids = [i for i, word in enumerate(words) if _is_id(word.lstrip("#"))]
+    if len(ids) != 1 or ids[0] not in (0, len(words) - 1) or len(words) < 2:
+        return None
+    broadcast_id = int(words[ids[0]].lstrip("#"))
+    rest = [word for i, word in enumerate(words) if i != ids[0]]
+    for said in (" ".join(rest), " ".join(w for w in rest if w not in ID_FILLERS)):
+        if said in CONFIRM:
+            return Confirm(broadcast_id)
+        if said in DECLINE:
+            return Decline(broadcast_id)
+    return None
+
+
+def _is_id(word: str) -> bool:
+    return word.isascii() and word.isdigit() and len(word) <= MAX_ID_DIGITS and int(word) > 0
 
 
 def _read_id_command(words: list[str]) -> Command | None:
@@ -61,6 +85,6 @@ def _read_id_command(words: list[str]) -> Command | None:
 
 def _broadcast_id(rest: list[str]) -> int:
     given = rest[0] if len(rest) == 1 else ""
-    if given.isascii() and given.isdigit() and len(given) <= MAX_ID_DIGITS and int(given) > 0:
+    if _is_id(given):
         return int(given)
     raise Refusal("bad_id", " ".join(rest) or None)
