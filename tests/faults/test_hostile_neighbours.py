@@ -95,3 +95,33 @@ def test_the_access_log_keeps_no_verify_token_or_phone(hung_web):
     assert "/webhooks/whatsapp?hub.mode=subscribe" in log  # the access log is on
     for secret in (VERIFY_TOKEN, "9841000111", "EAAGsecret"):
         assert secret not in log
+
+
+def test_a_hung_queue_still_answers_the_webhook_within_seconds(app, db, tmp_path):
+    """Redis takes the connection and never answers: the event is stored and Meta gets its
+    200 once the enqueue gives up (the sweeper processes the event later)."""
+    from portal.models import WebhookEvent
+
+    hole = BlackHole()
+    stack = Stack(
+        api_url="http://127.0.0.1:9/v23.0",
+        database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+        redis_url=f"redis://127.0.0.1:{hole.port}/0",
+        log_dir=tmp_path,
+        SANDESH_INSTANCE_PATH=tmp_path,
+        WEB_CONCURRENCY=1,
+    )
+    try:
+        stack.web()
+        body = b'{"object":"whatsapp_business_account","entry":[]}'
+        headers = {"X-Hub-Signature-256": sign(body, APP_SECRET)}
+        url = f"{stack.web_url}/webhooks/whatsapp"
+        response, took = timed(lambda: httpx.post(url, content=body, headers=headers, timeout=30))
+        print(f"webhook with a black-hole Redis: {response.status_code} in {took:.2f} s")
+        assert response.status_code == 200 and took < 6
+        db.session.rollback()
+        assert db.session.query(WebhookEvent).count() == 1
+    finally:
+        stack.stop()
+        hole.close()
+        print(stack.logs())
