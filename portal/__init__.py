@@ -102,6 +102,16 @@ def register_blueprints(app: Flask) -> None:
         api,
     ):
         app.register_blueprint(module.bp)
+    register_school_year(app)
+
+
+def register_school_year(app: Flask) -> None:
+    """The calendar, recurring broadcasts and their API."""
+    from portal.api import schedules as api_schedules
+    from portal.web import calendar, schedules
+
+    for module in (schedules, calendar, api_schedules):
+        app.register_blueprint(module.bp)
 
 
 def register_commands(app: Flask) -> None:

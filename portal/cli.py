@@ -24,7 +24,6 @@ from portal.services.roster.importing import KINDS, ImportReport, import_csv
 from portal.services.school import demo as demo_data
 from portal.services.school import schools
 
-LOGIN_URL = "http://127.0.0.1:8000"
 PROGRESS_FROM_ROWS = 500
 
 school_cli = AppGroup("school", help="Add schools.")
@@ -45,6 +44,18 @@ def speaking(language: str = "en"):
             raise click.ClickException(str(exc)) from None
 
 
+def login_url() -> str:
+    """Where the portal is served: BIND (host:port) or PORT, as scripts/run and the Procfile
+    use them; a wildcard host is reached at 127.0.0.1."""
+    bind = os.environ.get("BIND", "").strip()
+    host, _sep, port = bind.rpartition(":") if bind else ("", "", "")
+    port = port if port.isdigit() else os.environ.get("PORT", "").strip() or "8000"
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (only read here, never bound)
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 @click.command("demo")
 def demo():
     """Seed the demo school (idempotent) and print how to sign in."""
@@ -59,7 +70,7 @@ def demo():
         f"{counts['students']} students, {counts['guardians']} guardians, "
         f"{counts['teachers']} teachers."
     )
-    click.echo(f"Sign in at {LOGIN_URL}")
+    click.echo(f"Sign in at {login_url()}")
     for email, role, _name in demo_data.USERS:
         click.echo(f"  {role + ':':7} {email}")
     click.echo(f"  password: {demo_data.PASSWORD}  (demo only: never use it for a real school)")
@@ -236,6 +247,15 @@ def report_lines(report: ImportReport) -> list[str]:
                 created=Local(tally.created),
                 updated=Local(tally.updated),
                 unchanged=Local(tally.unchanged),
+            )
+        )
+    if report.kept_languages:
+        lines.append(
+            ngettext(
+                "%(count)s guardian's own choice of language was kept, not the file's.",
+                "%(count)s guardians' own choice of language was kept, not the file's.",
+                report.kept_languages,
+                count=Local(report.kept_languages),
             )
         )
     return lines

@@ -228,3 +228,17 @@ def english(db):
     """Messages in English (errors are translated; the default locale is Nepali)."""
     with force_locale("en"):
         yield
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """`clock.now` reads a clock the test sets (`frozen_clock.nepal(day, 6, 0)`) and moves;
+    it starts at 08:00 Nepal time on Sunday 23 Nov 2025 (2082 Mangsir 7)."""
+    import datetime
+
+    from portal.services.common import clock
+    from tests.fakes.clock import FrozenClock
+
+    fake = FrozenClock(datetime.datetime(2025, 11, 23, 2, 15, tzinfo=datetime.UTC))
+    monkeypatch.setattr(clock, "now", fake)
+    return fake

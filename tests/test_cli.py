@@ -17,6 +17,7 @@ from portal.models import (
     StudentGuardian,
     Teacher,
     User,
+    utcnow,
 )
 from portal.services.accounts.passwords import verify_password
 from portal.services.common.dates import current_bs_year
@@ -390,3 +391,37 @@ def test_roster_import_refuses_unknown_schools_and_files(db, cli, school, args, 
     args = [a.format(slug=school.slug) for a in args]
     result = cli("roster", "import", *args)
     assert result.exit_code != 0 and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, url",
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"BIND": "127.0.0.1:9000"}, "http://127.0.0.1:9000"),
+        ({"BIND": "0.0.0.0:8080"}, "http://127.0.0.1:8080"),
+        ({"BIND": "10.1.2.3:80"}, "http://10.1.2.3:80"),
+        ({"PORT": "5005"}, "http://127.0.0.1:5005"),
+    ],
+)
+def test_demo_prints_the_address_the_portal_is_served_at(db, cli, monkeypatch, env, url):
+    monkeypatch.delenv("BIND", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = cli("demo")
+    assert f"Sign in at {url}\n" in result.stdout
+
+
+def test_a_second_demo_run_undoes_nothing_a_person_changed(db, cli):
+    cli("demo")
+    guardian = db.session.scalars(sa.select(Guardian).where(Guardian.language == "en")).first()
+    guardian.language, guardian.language_chosen_at = "ne", utcnow()  # replied NEPALI
+    other = db.session.scalars(sa.select(Guardian).where(Guardian.id != guardian.id)).first()
+    other.opted_out_at = utcnow()  # replied STOP
+    student = db.session.scalars(sa.select(Student)).first()
+    student.name, student.active = "Renamed In Portal", False  # an admin's edits
+    db.session.commit()
+    assert cli("demo").exit_code == 0
+    db.session.expire_all()
+    assert (guardian.language, other.opted_out_at is not None) == ("ne", True)
+    assert (student.name, student.active) == ("Renamed In Portal", False)

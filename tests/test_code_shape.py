@@ -50,3 +50,19 @@ def test_the_table_exceptions_still_exist():
             if named and node.end_lineno - node.lineno + 1 > FUNCTION_LINES:
                 found.add(entry)
     assert found == TABLES
+
+
+def test_no_file_holds_a_merge_conflict_marker():
+    root = PORTAL.parent
+    marked = [
+        str(path.relative_to(root))
+        for folder in ("portal", "templates", "tests", "migrations", "docs", "static")
+        for path in (root / folder).rglob("*")
+        if path.is_file()
+        and path.suffix in {".py", ".html", ".md", ".css", ".js", ".txt"}
+        and any(
+            line.startswith(("<<<<<<< ", ">>>>>>> "))
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        )
+    ]
+    assert marked == []

@@ -17,6 +17,7 @@ from portal.models.broadcast import (
     Source,
     Template,
 )
+from portal.models.calendar import Holiday, HolidayYear
 from portal.models.roster import (
     GUARDIAN_LANGUAGES,
     AttendanceRecord,
@@ -27,6 +28,7 @@ from portal.models.roster import (
     Teacher,
     teacher_classes,
 )
+from portal.models.schedule import Every, OnHoliday, RecurringSchedule, ScheduleStatus
 from portal.models.school import Alert, School
 from portal.models.webhook import (
     EventStatus,
@@ -48,6 +50,12 @@ __all__ = [
     "IdempotencyKey",
     "DeliveryStatus",
     "EventStatus",
+    "Every",
+    "Holiday",
+    "HolidayYear",
+    "OnHoliday",
+    "RecurringSchedule",
+    "ScheduleStatus",
     "Kind",
     "Source",
     "InboundMessage",

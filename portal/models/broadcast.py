@@ -45,6 +45,7 @@ class BroadcastStatus(StrEnum):
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for a worker (or for its next attempt)
+    HELD = "held"  # waiting for the school's daily digest (then sent within it)
     SENDING = "sending"  # claimed by a worker until lease_until
     ACCEPTED = "accepted"  # Meta answered 200 with a wamid
     SENT = "sent"
@@ -73,7 +74,11 @@ class Broadcast(Timestamps, db.Model):
     """A message for the parents of some classes, in one or both languages, now or later."""
 
     __tablename__ = "broadcasts"
-    __table_args__ = (sa.Index("ix_broadcasts_due", "status", "scheduled_at"),)
+    __table_args__ = (
+        sa.Index("ix_broadcasts_due", "status", "scheduled_at"),
+        # A recurring schedule's occurrence becomes one broadcast, whoever makes it.
+        sa.UniqueConstraint("schedule_id", "occurrence_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
@@ -98,6 +103,9 @@ class Broadcast(Timestamps, db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made by a recurring schedule: which, and the day of the occurrence it is.
+    schedule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recurring_schedules.id"))
+    occurrence_on: Mapped[date | None]
     # Reach, recorded when the broadcast completes.
     targeted_count: Mapped[int | None]
     delivered_count: Mapped[int | None]
@@ -146,6 +154,7 @@ class Delivery(db.Model):
             "created_at",
             where="to_phone IS NOT NULL",
         ),
+        _partial("ix_deliveries_digest", "digest_id", where="digest_id IS NOT NULL"),
         _partial(
             "ix_deliveries_inbound_message_id",
             "inbound_message_id",
@@ -162,6 +171,8 @@ class Delivery(db.Model):
     body: Mapped[str | None] = mapped_column(sa.Text)
     purpose: Mapped[str | None] = mapped_column(sa.String(32))
     inbound_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inbound_messages.id"))
+    # A held copy of a broadcast: the digest delivery (purpose "digest") that carries it.
+    digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deliveries.id"))
     student_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     status: Mapped[str] = mapped_column(
         sa.Enum(*DeliveryStatus, name="delivery_status", native_enum=False),

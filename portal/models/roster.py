@@ -115,7 +115,10 @@ class Guardian(Timestamps, db.Model):
         sa.Enum(*GUARDIAN_LANGUAGES, name="guardian_language", native_enum=False), default="ne"
     )
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when the parent chose their language by replying; a roster import keeps it then.
+    # When the STOP or START last applied was sent: an older one arriving later changes nothing.
+    subscription_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the parent chose their language by replying (that message's time); a roster
+    # import keeps it then, and an older choice arriving later changes nothing.
     language_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)

@@ -28,6 +28,12 @@ class School(Timestamps, db.Model):
     # Teachers' WhatsApp commands: preview and wait for YES, and whom they may message.
     require_confirmation: Mapped[bool] = mapped_column(default=True)
     teachers_may_target_any: Mapped[bool] = mapped_column(default=False)
+    # Non-urgent notices collected into one message per guardian at this Nepal time (None:
+    # each goes on its own), and at most this many non-urgent messages a guardian a day.
+    digest_at: Mapped[time | None] = mapped_column(sa.Time)
+    daily_cap: Mapped[int | None]
+    # The class teacher and the admins are told after this many school days absent in a row.
+    absence_alert_days: Mapped[int] = mapped_column(default=3, server_default="3")
     # Set when Meta reports a quality, policy, token or payment problem: sending stops.
     sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(300))

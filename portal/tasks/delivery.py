@@ -15,6 +15,7 @@ from portal.services.delivery import claims, sending, transport
 from portal.services.delivery.ledger import open_ledger
 from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
+from portal.tasks.schedules import make_occurrences
 
 log = logging.getLogger(__name__)
 RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
@@ -116,7 +117,9 @@ def finish_broadcasts(broadcast_id: int | None) -> None:
 
 @app_task(periodic=nepal_crontab(minute="*"), priority=SCHEDULE_PRIORITY)
 def dispatch_due() -> int:
-    """Every minute: start every broadcast whose time has come (the eta may have been lost)."""
+    """Every minute: make recurring schedules' due occurrences, then start every broadcast
+    whose time has come (the eta may have been lost)."""
+    make_occurrences()
     started = 0
     for broadcast_id in dispatch.due_ids():
         started += bool(start_broadcast.call_local(broadcast_id))

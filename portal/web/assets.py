@@ -35,11 +35,17 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static" and response.status_code == 200:
             version = fingerprints.get(request.view_args.get("filename", ""))
             if version and request.args.get("v") == version:
+                # This exact content for a year, without asking again (send_file's own
+                # `no-cache` would make the browser revalidate on every page).
+                response.cache_control.no_cache = None
                 response.cache_control.public = True
                 response.cache_control.max_age = ONE_YEAR
                 response.cache_control.immutable = True
             else:
                 response.cache_control.no_cache = True
+        elif response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+            response.cache_control.no_cache = True  # pages: always the current version
+            response.cache_control.private = True
         return response
 
 

@@ -64,6 +64,8 @@ FIELDS = {
     "prefix": _l("token"),
     "handled": _l("handled"),
     "alert": _l("alert"),
+    "kept_languages": _l("guardians' own language kept"),
+    "opted_out": _l("opted out"),
 }
 OUTCOMES = {"created": _l("added"), "updated": _l("changed"), "unchanged": _l("unchanged")}
 LANGUAGE_NAMES = {"ne": _l("Nepali"), "en": _l("English"), "both": _l("Nepali and English")}

@@ -1,6 +1,8 @@
 """How broadcasts and deliveries read on the portal's pages: status and source labels, the
 progress bar's geometry, class names in the reader's script, and alerts."""
 
+from datetime import datetime, timedelta
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -40,6 +42,11 @@ SOURCE_LABELS = {
 
 
 LIVE = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
+# How often a broadcast's page asks for fresh counts: while it is sent, and afterwards, less
+# often, while statuses can still arrive (a message delivered but not yet read), for a day.
+POLL_SENDING_SECONDS = 3
+POLL_SETTLING_SECONDS = 20
+SETTLING = timedelta(days=1)
 
 
 # The order the progress bar stacks its parts in, from the best news to none yet.
@@ -55,6 +62,18 @@ def bar(counts: dict[str, int]) -> list[tuple[str, float, float]]:
             parts.append((part, round(x, 2), width))
             x += width
     return parts
+
+
+def poll_seconds(broadcast, counts: dict[str, int], now: datetime) -> int | None:
+    """Seconds between two looks at a broadcast's progress; None when nothing can change."""
+    if broadcast.status in LIVE:
+        return POLL_SENDING_SECONDS
+    if broadcast.status != BroadcastStatus.COMPLETED or broadcast.completed_at is None:
+        return None
+    still_moving = counts["sent"] + counts["delivered"] > 0  # read or failed: final
+    if still_moving and now - broadcast.completed_at < SETTLING:
+        return POLL_SETTLING_SECONDS
+    return None
 
 
 def target_label(text: str, locale: str) -> str:

@@ -12,6 +12,7 @@ from portal.lexicon import classnames
 from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, BroadcastStatus, School, Source
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets, tracking
+from portal.services.calendar import days, holidays
 from portal.services.common import audit, clock, dates
 from portal.services.delivery import reasons
 from portal.services.wording.parent_messages import KIND_LABELS
@@ -43,6 +44,7 @@ def _compose(form: BroadcastForm, *, status: int = 200, block: str | None = None
         grades=targets.target_choices(school_id()),
         max_body=broadcasts.MAX_BODY,
         bs=_bs_label(form.send_date.data),
+        holidays_near=holidays.upcoming(school_id()),
         **extra,
     )
 
@@ -128,9 +130,14 @@ def _bs_label(text: str | None) -> str | None:
     if not text:
         return None
     try:
-        return dates.format_dual_date(parse_date(text), locale_code())
+        day = parse_date(text)
     except broadcasts.BroadcastError as error:
         return str(error)
+    label = dates.format_dual_date(day, locale_code())
+    holiday = days.holiday_on(school_id(), day)
+    if holiday is None:
+        return label
+    return _("%(date)s — holiday: %(holiday)s", date=label, holiday=holiday.label(locale_code()))
 
 
 @bp.get("/<int:broadcast_id>")
@@ -194,6 +201,7 @@ def _progress_context(broadcast: Broadcast) -> dict:
         "counts": tally,
         "bar": broadcast_labels.bar(tally),
         "live": broadcast.status in broadcast_labels.LIVE,
+        "poll": broadcast_labels.poll_seconds(broadcast, tally, clock.now()),
         "reach": tracking.reach(tally) if done else None,
         "took": _duration(tracking.time_to_deliver(broadcast)) if done else None,
         "paused": broadcast.school.sending_paused_at is not None,

@@ -20,10 +20,13 @@ def select_locale() -> str:
         return None  # Flask-Babel falls back to BABEL_DEFAULT_LOCALE (or force_locale)
     if current_user.is_authenticated:
         return current_user.language
+    asked = request.accept_languages.best_match(LANGUAGES)
+    if request.blueprint == "api":  # a program: English unless it asks for Nepali
+        return asked or "en"
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "ne"
+    return asked or "ne"
 
 
 def locale_code() -> str:

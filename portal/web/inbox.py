@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.models import Guardian, InboundMessage, Student, StudentGuardian, User
 from portal.services.common import audit, clock
+from portal.services.conversations import parent_keywords
 from portal.web.htmx import is_htmx, render_page
 from portal.web.tenancy import roster_editor, school_id, school_member
 
@@ -76,6 +77,26 @@ def handle(message_id):
     return redirect(url_for(".index", show=show if show in SHOWS else None, page=page))
 
 
+@bp.post("/<int:message_id>/opt-out")
+@roster_editor
+def opt_out(message_id):
+    """The parent asked in a sentence to stop: the office opts them out, as STOP would."""
+    message = db.first_or_404(_with_people(replies().where(InboundMessage.id == message_id)))
+    guardian = message.guardian
+    if guardian is not None and parent_keywords.opt_out(guardian=guardian, at=clock.now()):
+        audit.record(
+            school_id=message.school_id,
+            user_id=current_user.id,
+            action="guardian.opt_out",
+            target=guardian,
+            changes={"opted_out": [False, True]},
+        )
+        db.session.commit()
+    if is_htmx():
+        return render_page("inbox/_message.html", message=message, **_row_context([message]))
+    return redirect(url_for(".index"))
+
+
 def _with_people(query):
     """Load each reply's guardian with their children and classes, and the broadcast."""
     return query.options(
@@ -94,4 +115,5 @@ def _row_context(messages) -> dict:
     return {
         "handlers": {u.id: u for u in users},
         "broadcast_pages": "broadcasts.show" in current_app.view_functions,
+        "asks_to_stop": {m.id for m in messages if parent_keywords.sounds_like_stop(m.text)},
     }

@@ -19,8 +19,8 @@ def token(db, roster):
     return token
 
 
-def api(client, method, url, token, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def api(client, method, url, token, headers=None, **kwargs):
+    headers = ({"Authorization": f"Bearer {token}"} if token else {}) | (headers or {})
     return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
 
 
@@ -146,3 +146,12 @@ def test_cancel_a_scheduled_broadcast_then_409(client, db, roster, recorder, tok
     assert db.session.get(Broadcast, broadcast.id).status == "cancelled"
     actions = db.session.scalars(sa.select(AuditLog.action)).all()
     assert "broadcast.cancel" in actions
+
+
+def test_errors_are_in_english_for_programs_and_in_nepali_when_asked(client, roster, token):
+    body = {"targets": ["9Z"], "body_en": "Hello."}
+    plain = api(client, "POST", "/broadcasts", token, json=body)
+    assert plain.status_code == 422
+    assert plain.json["error"]["message"] == "“9Z” is not a class of this school."
+    nepali = api(client, "POST", "/broadcasts", token, json=body, headers={"Accept-Language": "ne"})
+    assert nepali.json["error"]["message"] == "“9Z” यस विद्यालयको कक्षा होइन।"

@@ -318,7 +318,7 @@ def test_detail_shows_counts_reach_and_a_finished_progress_block(
     assert "<strong>1</strong> Skipped" in counts  # Sita
     assert "<strong>4</strong> in all" in counts
     assert "Reach: 0% of the guardians messaged received it." in page
-    assert "every 3s" not in page  # completed: nothing polls
+    assert "every 3s" not in page  # completed: no longer polled as often as while sending
     assert '<rect class="bar-sent" x="0.0" width="75.0" height="4"/>' in page
     assert '<rect class="bar-skipped" x="75.0" width="25.0" height="4"/>' in page
     assert "style=" not in page
@@ -339,6 +339,17 @@ def test_a_completed_broadcast_shows_its_reach_and_time_to_deliver(
     assert "Reach: 33% of the guardians messaged received it." in page  # 1 of 3, Sita skipped
     assert "Time to deliver: 90 seconds." in page
     assert "From" in page and "in the portal" in page
+
+
+def test_a_completed_broadcast_stops_polling_a_day_after_it_finished(
+    admin_portal, roster, school, recorder, db, monkeypatch
+):
+    broadcast = _sent(school, recorder)
+    url = f"/broadcasts/{broadcast.id}/progress"
+    assert 'hx-trigger="every 20s"' in _text(admin_portal.get(url, htmx=True))
+    later = clock.now() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert "hx-trigger" not in _text(admin_portal.get(url, htmx=True))
 
 
 def test_homework_carries_its_subject_to_the_parents(admin_portal, roster, db):
@@ -367,8 +378,16 @@ def test_the_progress_fragment_polls_while_live_and_stops_when_done(
     db.session.commit()
     start_broadcast.call_local(broadcast.id)
     done = _text(admin_portal.get(url, htmx=True))
-    assert "Completed" in done
-    assert "hx-trigger" not in done and "Refresh" not in done
+    assert "Completed" in done and "Reach: 0%" in done
+    # statuses can still come for the messages Meta took: polled, less often
+    assert 'hx-trigger="every 20s"' in done
+
+    for delivery in db.session.scalars(sa.select(Delivery)):
+        delivery.status = "read"
+    db.session.commit()
+    final = _text(admin_portal.get(url, htmx=True))
+    assert "Reach: 100%" in final  # the page never freezes short of what happened
+    assert "hx-trigger" not in final and "Refresh" not in final
 
     without_js = admin_portal.get(url)
     assert without_js.status_code == 302

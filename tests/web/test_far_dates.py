@@ -107,3 +107,10 @@ def test_date_formatting_never_raises(day):
         assert dates.format_dual_date(day, locale)
         moment = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
         assert dates.format_dual_datetime(moment, locale)
+
+
+def test_recurring_schedules_follow_the_same_rule():
+    from portal.services.common import send_times
+    from portal.services.schedules import schedules
+
+    assert schedules.HORIZON is send_times.HORIZON

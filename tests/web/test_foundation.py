@@ -42,12 +42,21 @@ def test_every_page_carries_a_strict_csp(client):
 def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
     html = client.get("/login").get_data(as_text=True)
     css_url = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', html).group(1)
-    with client.get(css_url) as response:
-        assert response.status_code == 200
-        assert "max-age=31536000" in response.headers["Cache-Control"]
-        assert "immutable" in response.headers["Cache-Control"]
+    js_url = re.search(r'src="(/static/vendor/htmx[^"]+)"', html).group(1)
+    for url in (css_url, js_url):
+        with client.get(url) as response:
+            assert response.status_code == 200
+            directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+            # cached for a year and never revalidated: no `no-cache` beside it
+            assert directives == {"public", "max-age=31536000", "immutable"}
     with client.get("/static/app.css?v=000000000000") as stale:
         assert "max-age=31536000" not in stale.headers.get("Cache-Control", "")
+        assert "no-cache" in stale.headers["Cache-Control"]
+    page = client.get("/login")
+    assert (
+        "no-cache" in page.headers["Cache-Control"]
+        and "max-age" not in page.headers["Cache-Control"]
+    )
 
 
 def test_responses_are_compressed(client):

@@ -5,7 +5,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from portal.models import AuditLog, Guardian, Student
+from portal.models import AuditLog, Guardian, Student, utcnow
 from tests.factories import UserFactory
 from tests.helpers import FIXTURES as HELPER_FIXTURES
 
@@ -170,3 +170,17 @@ def test_the_sample_file_downloads_and_imports_cleanly(db, admin_portal):
     assert sample.startswith("\ufeffclass,roll,student".encode())
     page = admin_portal.post("/imports/", upload("sample.csv", sample, save="y"))
     assert page.status_code == 200 and count(db, Student) == 2
+
+
+def test_the_report_says_whose_language_was_kept(db, admin_portal):
+    row = b"class,roll,student,guardian,phone,language\n5A,1,Asha Rai,Sita Rai,9841234567,en\n"
+    admin_portal.post("/imports/", upload("roster.csv", row, save="y"))
+    guardian = db.session.scalars(sa.select(Guardian)).one()
+    guardian.language, guardian.language_chosen_at = "ne", utcnow()  # replied NEPALI
+    db.session.commit()
+    page = admin_portal.post("/imports/", upload("roster.csv", row, save="y"))
+    text = page.get_data(as_text=True)
+    assert "1 guardian chose their language by replying on WhatsApp" in text
+    assert "never changes a guardian's opt-out" in text
+    db.session.expire_all()
+    assert guardian.language == "ne"

@@ -65,6 +65,15 @@ def create_broadcast(
     return broadcast
 
 
+def check_broadcast(
+    *, school: School, kind: str, targets_given: list[str], body_en: str | None, body_ne: str | None
+) -> None:
+    """What create_broadcast checks of the content, for what makes broadcasts later
+    (a recurring schedule); raises BroadcastError."""
+    _check(kind, (body_en or "").strip() or None, (body_ne or "").strip() or None, None)
+    _check_targets(school, targets_given)
+
+
 def _check_targets(school: School, targets_given: list[str]) -> None:
     if not targets_given:
         raise BroadcastError(_l("Choose at least one class."), "targets")

@@ -13,6 +13,8 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.models import Broadcast, Guardian, School, SchoolClass, Student
 from portal.services.broadcasting import targets
+from portal.services.calendar.days import Marked, holiday_on
+from portal.services.common.dates import NEPAL
 from portal.services.wording import parent_messages
 from portal.services.wording.parent_messages import Child
 
@@ -30,6 +32,7 @@ class Preview:
     paused: bool  # the school's sending is paused
     languages: list[str]  # the languages the school wrote it in (none: absence alerts)
     texts: dict[str, str]  # the message as parents reading each language see it
+    holiday: Marked | None = None  # the send day is a holiday at the school (it still goes)
 
     @property
     def receiving(self) -> int:
@@ -56,6 +59,7 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
             lang: parent_messages.render_text(broadcast, school, children, lang)
             for lang in LANGUAGES
         },
+        holiday=holiday_on(school.id, broadcast.scheduled_at.astimezone(NEPAL).date()),
     )
 
 

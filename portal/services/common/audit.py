@@ -25,6 +25,7 @@ ACTIONS = {
     "guardian.reactivate": _l("reactivated a guardian"),
     "guardian.link": _l("linked a guardian to a student"),
     "guardian.unlink": _l("unlinked a guardian from a student"),
+    "guardian.opt_out": _l("opted a guardian out at their request"),
     "teacher.create": _l("added a teacher"),
     "teacher.update": _l("changed a teacher"),
     "teacher.deactivate": _l("deactivated a teacher"),
@@ -40,6 +41,16 @@ ACTIONS = {
     "broadcast.cancel": _l("cancelled a broadcast"),
     "inbox.handle": _l("marked a parent's reply as handled"),
     "alert.resolve": _l("marked an alert as dealt with"),
+    "holiday.prefill": _l("filled in Nepal's public holidays"),
+    "holiday.create": _l("added a day to the calendar"),
+    "holiday.update": _l("changed a day in the calendar"),
+    "holiday.delete": _l("removed a day from the calendar"),
+    "holiday.import": _l("imported calendar days"),
+    "schedule.create": _l("created a recurring broadcast"),
+    "schedule.update": _l("changed a recurring broadcast"),
+    "schedule.pause": _l("paused a recurring broadcast"),
+    "schedule.resume": _l("resumed a recurring broadcast"),
+    "schedule.stop": _l("stopped a recurring broadcast"),
 }
 
 

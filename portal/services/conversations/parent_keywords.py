@@ -1,8 +1,15 @@
 """What parents can do by replying: STOP, START, choose Nepali or English. Anything else is a
-reply for the school's inbox, acknowledged at most once a day."""
+reply for the school's inbox, acknowledged at most once a day; a sentence that asks to stop
+("stop please", "मलाई सन्देश नपठाउनुहोस्") never opts anyone out by itself, but is answered
+with how to stop and flagged in the inbox for the office.
+
+Keywords take effect in the order the parent sent them (the message's timestamp), whatever
+order Meta delivers them in: each is a conditional update that applies only when it is newer
+than the last one applied, so a late older START cannot undo a newer STOP."""
 
 import re
 import unicodedata
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -10,7 +17,6 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.models import Delivery, Guardian, InboundMessage, School
-from portal.services.common import clock
 from portal.services.delivery import replies
 
 KEYWORDS = {
@@ -30,6 +36,12 @@ KEYWORDS = {
     "अङ्ग्रेजी": "en",
     "अंग्रेज़ी": "en",
 }
+# Words and phrases that make a longer message sound like a request to stop the messages.
+STOP_HINTS = (
+    "stop", "unsubscribe", "opt out", "optout", "remove me", "no more message",
+    "don't send", "dont send", "do not send", "बन्द", "बंद", "नपठाउ", "नपठाई", "रोक",
+    "नचाहि", "napathau", "band garnu", "band gara",
+)  # fmt: skip
 
 
 def keyword(text: str | None) -> str | None:
@@ -43,22 +55,58 @@ def keyword(text: str | None) -> str | None:
     return KEYWORDS.get(cleaned)
 
 
+def sounds_like_stop(text: str | None) -> bool:
+    """Whether a message that is not the bare keyword still asks for the messages to stop."""
+    folded = unicodedata.normalize("NFC", text or "").casefold().replace("’", "'")
+    return keyword(text) is None and any(hint in folded for hint in STOP_HINTS)
+
+
 def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
-    """Apply a parent's message; what it was (stop, start, ne, en or reply)."""
-    command = keyword(message.text)
-    if command == "stop":
-        guardian.opted_out_at = guardian.opted_out_at or clock.now()
-        _confirm(guardian, school, message, _stop_text)
-    elif command == "start":
-        guardian.opted_out_at = None
-        _confirm(guardian, school, message, _start_text)
-    elif command in ("ne", "en"):
-        guardian.language, guardian.language_chosen_at = command, clock.now()
-        _confirm(guardian, school, message, _language_text)
-    else:
-        _to_inbox(message, guardian, school)
-        return "reply"
-    return command
+    """Apply a parent's message; what it was (stop, start, ne, en, stop_hint or reply)."""
+    command, at = keyword(message.text), message.sent_at
+    if command in ("stop", "start"):
+        if _set_subscription(guardian, stopped=command == "stop", at=at):
+            _confirm(guardian, school, message, _stop_text if command == "stop" else _start_text)
+        return command
+    if command in ("ne", "en"):
+        if _set_language(guardian, command, at=at):
+            _confirm(guardian, school, message, _language_text)
+        return command
+    _to_inbox(message, guardian, school)
+    return "stop_hint" if sounds_like_stop(message.text) else "reply"
+
+
+def _set_subscription(guardian: Guardian, *, stopped: bool, at: datetime) -> bool:
+    """STOP or START as of `at`, unless a newer one was applied already; whether it was."""
+    # Meta's timestamps are whole seconds: two in the same second go in arrival order.
+    newer = sa.or_(
+        Guardian.subscription_changed_at.is_(None), Guardian.subscription_changed_at <= at
+    )
+    values = {"opted_out_at": at if stopped else None, "subscription_changed_at": at}
+    return _update_if(guardian, newer, values)
+
+
+def _set_language(guardian: Guardian, language: str, *, at: datetime) -> bool:
+    newer = sa.or_(Guardian.language_chosen_at.is_(None), Guardian.language_chosen_at <= at)
+    return _update_if(guardian, newer, {"language": language, "language_chosen_at": at})
+
+
+def _update_if(guardian: Guardian, condition, values: dict) -> bool:
+    result = db.session.execute(
+        sa.update(Guardian)
+        .where(Guardian.id == guardian.id, condition)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(guardian)
+    return result.rowcount == 1
+
+
+def opt_out(*, guardian: Guardian, at: datetime) -> bool:
+    """The office opts a guardian out (they asked in a sentence); False if already out."""
+    if guardian.opted_out_at is not None:
+        return False
+    return _set_subscription(guardian, stopped=True, at=at)
 
 
 def _confirm(guardian, school, message, text_for, *, purpose="parent_command") -> None:
@@ -101,15 +149,28 @@ def _language_text(school_name: str) -> str:
 
 
 def _to_inbox(message: InboundMessage, guardian: Guardian, school: School) -> None:
+    """Keep a reply for the office; thank the parent (once a day), or, when it asks to stop,
+    say how (once a day)."""
     message.in_inbox = True
     message.broadcast_id = _answered_broadcast(message.context_wamid)
-    if replies.courtesy_due(school_id=school.id, to_phone=guardian.phone, purpose="reply_ack"):
-        _confirm(guardian, school, message, _thanks_text, purpose="reply_ack")
+    purpose, text = "reply_ack", _thanks_text
+    if sounds_like_stop(message.text) and guardian.opted_out_at is None:
+        purpose, text = "stop_hint", _how_to_stop_text
+    if replies.courtesy_due(school_id=school.id, to_phone=guardian.phone, purpose=purpose):
+        _confirm(guardian, school, message, text, purpose=purpose)
 
 
 def _thanks_text(school_name: str) -> str:
     return _(
         "Thank you. %(school)s has received your message and will reply if needed.",
+        school=school_name,
+    )
+
+
+def _how_to_stop_text(school_name: str) -> str:
+    return _(
+        "To stop messages from %(school)s, reply with just the word STOP (or बन्द). "
+        "The school has also received your message.",
         school=school_name,
     )
 

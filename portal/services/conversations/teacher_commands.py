@@ -18,9 +18,15 @@ from portal.models import (
 )
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
 from portal.services.common import audit, clock
-from portal.services.conversations import commands, teacher_drafts, teacher_replies
+from portal.services.conversations import (
+    commands,
+    teacher_drafts,
+    teacher_replies,
+    teacher_schedules,
+)
 from portal.services.delivery import outbox, replies
 from portal.services.roster import attendance
+from portal.services.schedules import schedules
 
 
 def act(*, message: InboundMessage, teacher, school: School) -> str:
@@ -143,7 +149,22 @@ def _answered(command, teacher) -> tuple[Broadcast | None, str | None]:
     return drafts[0], None
 
 
+def _schedule_draft(command, teacher):
+    """The teacher's draft schedule, when a plain YES or NO comes and it is newer than every
+    draft broadcast (a numbered YES is always for a broadcast)."""
+    if command.broadcast_id is not None:
+        return None
+    since = clock.now() - teacher_drafts.DRAFT_LIFETIME
+    schedule = schedules.latest_draft(teacher_id=teacher.id, since=since)
+    drafts = teacher_drafts.waiting(teacher)
+    if schedule is None or (drafts and drafts[0].created_at > schedule.created_at):
+        return None
+    return schedule
+
+
 def _confirm(command, *, teacher, school: School) -> str:
+    if (schedule := _schedule_draft(command, teacher)) is not None:
+        return teacher_schedules.confirm(schedule)
     draft, reply = _answered(command, teacher)
     if draft is None:
         return reply
@@ -159,6 +180,8 @@ def _confirm(command, *, teacher, school: School) -> str:
 
 
 def _decline(command, *, teacher, school: School) -> str:
+    if (schedule := _schedule_draft(command, teacher)) is not None:
+        return teacher_schedules.decline(schedule)
     draft, reply = _answered(command, teacher)
     if draft is None:
         return reply
@@ -234,6 +257,7 @@ def _unclear(command, *, teacher, school: School) -> str:
 
 HANDLERS = {
     commands.Broadcast: _propose,
+    commands.Recurring: teacher_schedules.propose,
     commands.Confirm: _confirm,
     commands.Decline: _decline,
     commands.Cancel: _cancel,

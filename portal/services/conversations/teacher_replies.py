@@ -20,6 +20,8 @@ EXAMPLES = {
     "absence": "ABSENT 5A: 3 7 12",
     "cancel": "CANCEL 42",
     "status": "STATUS 42",
+    "recurring": "EVERY DAY 6am 5A: Bring your lunch box.",
+    "monthly": "EVERY MONTH 1 10:00 ALL: Fees are due this week.",
 }
 UNCLEAR = {
     "empty_message": (_l("Your message was empty."), "notice"),
@@ -42,6 +44,13 @@ UNCLEAR = {
     "too_far": (_l("That time is more than a year away. Check the year."), "notice"),
     "two_times": (_l("Give only one time with @."), "notice"),
     "bad_id": (_l("Give the number of the message, as in the example."), "status"),
+    "recurring_period": (
+        _l("Say how often: EVERY DAY, EVERY SUNDAY or EVERY MONTH 1 (a Bikram Sambat day)."),
+        "recurring",
+    ),
+    "recurring_day": (_l("Give the day of the month, from 1 to 32, after EVERY MONTH."), "monthly"),
+    "recurring_time": (_l("Give the time it goes, such as 6am or बिहान ६ बजे."), "recurring"),
+    "recurring_kind": (_l("Absence lists and emergencies cannot repeat."), "recurring"),
 }
 
 
@@ -74,6 +83,7 @@ def preview_text(broadcast: Broadcast, shown: Preview, *, notes: list[str] = ())
         ),
         _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
         _("When: %(when)s", when=when_text(broadcast)),
+        *holiday_line(shown),
         _("Languages: %(languages)s", languages=languages_text(shown.languages)),
         *notes,
         "",
@@ -174,6 +184,13 @@ def nobody_new_text(broadcast: Broadcast) -> str:
     )
 
 
+def holiday_line(shown: Preview) -> list[str]:
+    """`That day is Bhai Tika (a holiday); it is sent anyway.` when it is."""
+    if shown.holiday is None:
+        return []
+    return [_("That day is %(holiday)s; it is sent anyway.", holiday=shown.holiday.label(locale()))]
+
+
 def when_text(broadcast: Broadcast) -> str:
     if broadcast.scheduled_at <= clock.now() + timedelta(minutes=1):
         return _("now")
@@ -228,6 +245,7 @@ def help_text() -> str:
             _("Homework: %(example)s", example=EXAMPLES["homework"]),
             _("Absent students: %(example)s", example=EXAMPLES["absence"]),
             _("Later: add @ 6:00, @ tomorrow 7am or @ 2082-08-15 10:00 (Nepal time)"),
+            _("Every day, week or month: %(example)s", example=EXAMPLES["recurring"]),
             _("Both languages: English text || नेपाली पाठ"),
             _("Then YES to send or NO to discard (YES 42 for preview #42) · CANCEL 42 · STATUS 42"),
         ]

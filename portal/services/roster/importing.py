@@ -3,7 +3,9 @@
 A file with any bad row imports nothing; every bad row is reported with its line. Importing
 the same file again changes nothing: students are matched by (class, roll), guardians by
 phone, links by the pair. Classes missing from the current academic year are created.
-Nothing is ever deleted, and a guardian who opted out stays opted out.
+Nothing is ever deleted, a guardian who opted out stays opted out, and a language a guardian
+chose themselves (by replying NEPALI or ENGLISH) is kept whatever the file says (the report
+counts those). `only_new` adds what is missing and changes nothing that exists (the demo).
 """
 
 from collections.abc import Callable
@@ -57,6 +59,8 @@ class ImportReport:
     students: Tally = field(default_factory=Tally)
     guardians: Tally = field(default_factory=Tally)
     links: Tally = field(default_factory=Tally)
+    # Guardians whose own choice of language was kept although the file says another.
+    kept_languages: int = 0
 
     @property
     def ok(self) -> bool:
@@ -86,6 +90,8 @@ class ImportReport:
         for kind, tally in self.tallies():
             for outcome in ("created", "updated", "unchanged"):
                 changes[f"{kind}_{outcome}"] = [None, getattr(tally, outcome)]
+        if self.kept_languages:
+            changes["kept_languages"] = [None, self.kept_languages]
         return changes
 
 
@@ -121,13 +127,14 @@ def import_records(
     user_id: int | None = None,
     progress: Progress | None = None,
     audited: bool = True,
+    only_new: bool = False,
 ) -> ImportReport:
     """Check rows given as (line, {column: text}) and import them all, or none on any error."""
     report = ImportReport(filename=filename, dry_run=dry_run, rows=len(records))
     entries, report.errors = check_records(records, progress)
     if report.errors:
         return report
-    _Upsert(school, report, write=not dry_run).run(entries)
+    _Upsert(school, report, write=not dry_run, only_new=only_new).run(entries)
     if progress:
         progress(len(records))
     if audited and not dry_run:
@@ -141,8 +148,8 @@ class _Upsert:
     """Brings the database in line with the file: existing rows loaded in a few queries,
     new ones inserted in bulk; on a dry run only counted."""
 
-    def __init__(self, school: School, report: ImportReport, *, write: bool):
-        self.school, self.report, self.write = school, report, write
+    def __init__(self, school: School, report: ImportReport, *, write: bool, only_new: bool):
+        self.school, self.report, self.write, self.only_new = school, report, write, only_new
         self.year = current_bs_year()
 
     def run(self, entries: list[Entry]) -> None:
@@ -154,7 +161,10 @@ class _Upsert:
             db.session.flush()
 
     def _sync(self, obj, values: dict) -> bool:
-        """Whether obj differs from values; on a real run, make it match."""
+        """Whether obj differs from values; on a real run, make it match (never when only
+        new rows are to be added)."""
+        if self.only_new:
+            return False
         changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
         if self.write:
             for key, value in changed.items():
@@ -225,6 +235,9 @@ class _Upsert:
                 continue
             ids[phone] = guardian.id
             values = {"name": entry.guardian, "language": entry.language, "active": True}
+            chosen = guardian.language_chosen_at is not None  # by the guardian, replying
+            if chosen and values.pop("language") != guardian.language and not self.only_new:
+                self.report.kept_languages += 1
             self.report.guardians.count(self._sync(guardian, values))
         ids.update(dict(self._insert(Guardian, new, Guardian.phone, Guardian.id)))
         return ids

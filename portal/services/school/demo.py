@@ -136,14 +136,19 @@ def _cells(class_name, roll, student, guardian, phone, language, relation) -> di
 
 
 def seed_demo() -> School:
-    """Make the demo school, or bring it back to its demo state; running twice changes nothing."""
+    """Make the demo school, or add what is missing from it; running it again changes nothing
+    a person has changed since (a name edited in the portal, a parent's reply NEPALI)."""
     school = db.session.scalar(sa.select(School).where(School.slug == SLUG))
     if school is None:
         school = schools.create_school(
             slug=SLUG, name=NAME, name_ne=NAME_NE, phone_number_id=PHONE_NUMBER_ID
         )
     report = import_records(
-        school=school, records=list(_Maker().rows()), filename="demo", audited=False
+        school=school,
+        records=list(_Maker().rows()),
+        filename="demo",
+        audited=False,
+        only_new=True,  # what people changed since (a name, a parent's language) stays
     )
     if report.changed:
         audit.record(

@@ -3,6 +3,7 @@ as free-form text (inside the 24-hour window) or as template parameters (outside
 
 from dataclasses import dataclass
 
+from babel.dates import format_date as babel_format_date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,10 +41,28 @@ def children_label(children: list[Child], lang: str) -> str:
 
 
 def teacher_text(broadcast, lang: str) -> str:
-    """The school's own words in that language, or the version it gave."""
+    """The school's own words in that language, or the version it gave; a recurring
+    schedule's `{date}`, `{date_bs}` and `{weekday}` filled for its occurrence's day."""
     if lang == "ne":
-        return broadcast.body_ne or broadcast.body_en or ""
-    return broadcast.body_en or broadcast.body_ne or ""
+        text = broadcast.body_ne or broadcast.body_en or ""
+    else:
+        text = broadcast.body_en or broadcast.body_ne or ""
+    occurrence_on = getattr(broadcast, "occurrence_on", None)
+    return fill_placeholders(text, occurrence_on, lang) if occurrence_on else text
+
+
+def fill_placeholders(text: str, day, lang: str) -> str:
+    """`{date}` (AD), `{date_bs}` and `{weekday}` of `day`, in the reader's language."""
+    if "{" not in text:
+        return text
+    values = {
+        "{date}": dates.format_ad(day, lang),
+        "{date_bs}": dates.format_bs(day, lang),
+        "{weekday}": babel_format_date(day, "EEEE", locale=lang),
+    }
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def _frame(broadcast, school, children: list[Child], lang: str) -> str:

@@ -14,13 +14,14 @@ SECRET = "test-app-secret"
 _counter = iter(range(1, 10**9))
 
 
-def inbound_body(school, sender: str, text: str, *, wamid=None, context=None) -> bytes:
-    """A Meta-shaped inbound text message from `sender` to the school's number."""
+def inbound_body(school, sender: str, text: str, *, wamid=None, context=None, at=None) -> bytes:
+    """A Meta-shaped inbound text message from `sender` to the school's number, sent `at`
+    (default: now)."""
     wa_id = sender.lstrip("+")
     message = {
         "from": wa_id,
         "id": wamid or f"wamid.in{next(_counter)}",
-        "timestamp": str(int(clock.now().timestamp())),
+        "timestamp": str(int((at or clock.now()).timestamp())),
         "type": "text",
         "text": {"body": text},
     }

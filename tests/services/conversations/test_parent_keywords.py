@@ -132,3 +132,75 @@ def test_an_unknown_number_gets_one_bilingual_reply_a_day(db, roster, phones, sa
     monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     say(roster["school"], stranger, "Hello again")
     assert len(phones.to(stranger)) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop please",
+        "Please stop these messages",
+        "STOP sending me messages",
+        "I don't want these, unsubscribe me",
+        "मलाई सन्देश नपठाउनुहोस्",
+        "कृपया बन्द गर्नुहोस्",
+    ],
+)
+def test_a_sentence_asking_to_stop_is_answered_with_how_and_flagged_not_obeyed(
+    db, roster, phones, say, text, login_as, portal
+):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, text)
+    assert reload(db, one).opted_out_at is None  # a sentence never opts out by itself
+    [reply] = phones.to(one.phone)
+    assert "reply with just the word STOP (or बन्द)" in reply["body"]
+    assert "Thank you" not in reply["body"]
+    message = db.session.scalars(sa.select(InboundMessage)).one()
+    assert message.in_inbox
+    login_as("admin", school=roster["school"])
+    page = portal.get("/inbox/").get_data(as_text=True)
+    assert "Looks like a request to stop the messages" in page
+    assert "Opt this guardian out" in page
+    portal.post(f"/inbox/{message.id}/opt-out")
+    assert reload(db, one).opted_out_at is not None
+    assert "Opted out." in portal.get("/inbox/").get_data(as_text=True)
+    from portal.models import AuditLog
+
+    entry = db.session.scalars(sa.select(AuditLog)).one()
+    assert (entry.action, entry.actor, entry.target_id) == ("guardian.opt_out", "user", one.id)
+
+
+def test_an_ordinary_reply_is_thanked_and_not_flagged(db, roster, phones, say, login_as, portal):
+    one = roster["guardians"]["one"]
+    say(roster["school"], one.phone, "Thank you, we will bring the forms on Sunday.")
+    [reply] = phones.to(one.phone)
+    assert "Thank you" in reply["body"]
+    login_as("admin", school=roster["school"])
+    assert "Looks like a request to stop" not in portal.get("/inbox/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("arrival", ["in order", "newest first"])
+def test_the_latest_keyword_the_parent_sent_wins_whatever_order_they_arrive(
+    db, roster, phones, say, arrival
+):
+    one, school = roster["guardians"]["one"], roster["school"]
+    start_at = clock.now() - timedelta(minutes=5)
+    stop_at = clock.now() - timedelta(minutes=1)  # sent after START
+    sends = [("START", start_at), ("STOP", stop_at)]
+    for text, at in sends if arrival == "in order" else reversed(sends):
+        say(school, one.phone, text, at=at)
+    assert reload(db, one).opted_out_at is not None
+    assert reload(db, one).subscription_changed_at == stop_at.replace(microsecond=0)
+    # the other way round: the newer START wins over a late, older STOP
+    two = roster["guardians"]["both"]
+    sends = [("STOP", start_at), ("START", stop_at)]
+    for text, at in sends if arrival == "in order" else reversed(sends):
+        say(school, two.phone, text, at=at)
+    assert reload(db, two).opted_out_at is None
+
+
+def test_a_late_older_language_choice_does_not_undo_a_newer_one(db, roster, phones, say):
+    one, school = roster["guardians"]["one"], roster["school"]
+    say(school, one.phone, "NEPALI", at=clock.now() - timedelta(minutes=1))
+    say(school, one.phone, "ENGLISH", at=clock.now() - timedelta(minutes=9))  # older, late
+    assert reload(db, one).language == "ne"
+    assert len(phones.to(one.phone)) == 1  # the superseded one is not confirmed

@@ -312,3 +312,17 @@ def test_class_labels_follow_the_reader(app):
         assert str(class_label(5, "A")) == "५क"
     with force_locale("en"):
         assert str(class_label(10, "B")) == "10B"
+
+
+def test_an_import_keeps_the_language_and_opt_out_a_guardian_chose(db, school):
+    run(db, school, (HEADER + "5A,1,Asha Rai,Sita Rai,9841234567,en\n").encode())
+    guardian = db.session.scalars(sa.select(Guardian)).one()
+    guardian.language, guardian.language_chosen_at = "ne", utcnow()  # replied NEPALI
+    guardian.opted_out_at = utcnow()  # and STOP
+    db.session.commit()
+    report = run(db, school, (HEADER + "5A,1,Asha Rai,Sita Rai K,9841234567,en\n").encode())
+    db.session.expire_all()
+    assert (guardian.name, guardian.language) == ("Sita Rai K", "ne")
+    assert guardian.opted_out_at is not None
+    assert report.kept_languages == 1
+    assert report.summary()["kept_languages"] == [None, 1]

@@ -10,6 +10,7 @@ import traceback
 from datetime import UTC, datetime
 
 from portal.services.conversations.commands.grammar import read_broadcast
+from portal.services.conversations.commands.recurring import Recurring, read_recurring
 from portal.services.conversations.commands.results import (
     REASONS,
     Broadcast,
@@ -33,6 +34,7 @@ __all__ = [
     "Confirm",
     "Decline",
     "Help",
+    "Recurring",
     "Status",
     "Unclear",
     "parse",
@@ -62,6 +64,6 @@ def read_command(text: str, *, now: datetime) -> Command:
     if not fold_phrase(text):
         return Unclear("empty_message")
     try:
-        return read_reply(text) or read_broadcast(text, now=now)
+        return read_reply(text) or read_recurring(text, now=now) or read_broadcast(text, now=now)
     except Refusal as refusal:
         return Unclear(refusal.code, refusal.hint)

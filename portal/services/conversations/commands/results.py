@@ -20,6 +20,11 @@ REASONS = {
     "too_far": "the time after @ is more than a year ahead, likely a mistyped year (hint: it)",
     "two_times": "two different @ times in one message (hint: the second)",
     "bad_id": "CANCEL or STATUS without a usable number (hint: what was given, or None)",
+    # recurring commands (commands/recurring.py)
+    "recurring_period": "EVERY without DAY, MONTH or a weekday after it (hint: what followed)",
+    "recurring_day": "EVERY MONTH without a day of the month from 1 to 32",
+    "recurring_time": "a recurring command without a time it goes at",
+    "recurring_kind": "an absence list or emergency asked to repeat",
 }
 
 
