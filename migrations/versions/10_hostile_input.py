@@ -1,7 +1,7 @@
 """sessions end server-side, atomic login counts, Idempotency-Key, one courtesy reply a day
 
 Revision ID: 10a
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "10a"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

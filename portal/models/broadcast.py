@@ -46,6 +46,7 @@ class BroadcastStatus(StrEnum):
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for a worker (or for its next attempt)
     HELD = "held"  # waiting for the school's daily digest (then sent within it)
+    FOLLOWING = "following"  # a later part of a long message: goes once the part before it has
     SENDING = "sending"  # claimed by a worker until lease_until
     ACCEPTED = "accepted"  # Meta answered 200 with a wamid
     SENT = "sent"
@@ -155,6 +156,7 @@ class Delivery(db.Model):
             where="to_phone IS NOT NULL",
         ),
         _partial("ix_deliveries_digest", "digest_id", where="digest_id IS NOT NULL"),
+        _partial("ix_deliveries_first", "first_id", "part", where="first_id IS NOT NULL"),
         _partial(
             "ix_deliveries_inbound_message_id",
             "inbound_message_id",
@@ -173,6 +175,11 @@ class Delivery(db.Model):
     inbound_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inbound_messages.id"))
     # A held copy of a broadcast: the digest delivery (purpose "digest") that carries it.
     digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deliveries.id"))
+    # A message too long for one: the first part knows how many there are (`parts`); each
+    # later part is a row of its own (`first_id`, `part` 2..n, `body`, status following).
+    first_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deliveries.id"))
+    part: Mapped[int | None]
+    parts: Mapped[int | None]
     student_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     status: Mapped[str] = mapped_column(
         sa.Enum(*DeliveryStatus, name="delivery_status", native_enum=False),

@@ -25,6 +25,9 @@ class School(Timestamps, db.Model):
     quiet_start: Mapped[time] = mapped_column(sa.Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(sa.Time, default=time(6, 0))
     template_fallback_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    # A notice too long for one template: every part at once ("all"), or the opening and
+    # the rest once the parent replies MORE ("more": fewer paid templates).
+    long_notice_form: Mapped[str] = mapped_column(sa.String(8), default="all", server_default="all")
     # Teachers' WhatsApp commands: preview and wait for YES, and whom they may message.
     require_confirmation: Mapped[bool] = mapped_column(default=True)
     teachers_may_target_any: Mapped[bool] = mapped_column(default=False)

@@ -8,7 +8,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.services.conversations import events, teacher_commands
-from portal.services.delivery import claims
+from portal.services.delivery import claims, parts
 from portal.tasks import SCHEDULE_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
 from portal.tasks.delivery import finish_broadcasts, wake_senders
@@ -28,6 +28,7 @@ def sweep() -> dict:
         process_stale_event(event_id)
     released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
     expired = teacher_commands.expire_drafts()  # each teacher is told (a reply to send)
+    parts.sweep()  # a long message's next part, when a crash came between two
     db.session.commit()
     if claims.has_due_work():
         wake_senders()

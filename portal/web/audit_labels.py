@@ -58,6 +58,7 @@ FIELDS = {
     "require_confirmation": _l("teachers confirm with YES"),
     "teachers_may_target_any": _l("teachers may message any class"),
     "template_fallback_language": _l("template language when a translation is missing"),
+    "long_notice_form": _l("long notices outside the 24-hour window"),
     "paused_reason": _l("why sending was paused"),
     "email": _l("email"),
     "role": _l("role"),

@@ -260,6 +260,13 @@ class SettingsForm(RosterForm):
     template_fallback_language = SelectField(
         _l("Template fallback language"), choices=LANGUAGE_CHOICES
     )
+    long_notice_form = SelectField(
+        _l("Long notices outside the 24-hour window"),
+        choices=[
+            SelectChoice("all", _l("Every part at once, each an approved template")),
+            SelectChoice("more", _l("The opening, and the rest when the parent replies MORE")),
+        ],
+    )
 
     def validate_remove_token(self, field):
         if field.data and self.access_token.data:

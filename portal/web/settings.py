@@ -26,6 +26,7 @@ PURPOSES = {
     "homework": (_l("Homework"), _l("homework")),
     "absence": (_l("Absence alert"), _l("absence alerts")),
     "reminder": (_l("Reminder"), _l("reminders")),
+    "continued": (_l("Continued"), _l("the later parts of a long message, numbered (2/3)")),
 }
 
 

@@ -111,3 +111,44 @@ def test_an_unknown_number_typed_in(page, sign_in, admin, five_a):
     expect(chat.locator(".msg.in .said")).to_have_text("Namaste, is this the school?")
     expect(chat.locator(".msg.out")).to_contain_text("This number is not registered with")
     expect(page.get_by_label("Message")).to_have_value("")
+
+
+def test_two_notices_and_yes_with_the_older_s_number_sends_that_one(
+    page, sign_in, admin, school, five_a, monkeypatch
+):
+    from portal.extensions import db
+    from portal.models import Broadcast
+
+    # the school's replies to one teacher follow each other within seconds here
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    five_b = ClassFactory(school=school, grade=5, section="B")
+    TeacherFactory(
+        school=school, name="Hari Rai", phone="+9779851000102", language="en",
+        classes=[five_a, five_b],
+    )  # fmt: skip
+    StudentGuardianFactory(
+        student=StudentFactory(school_class=five_b, name="Chiran KC", roll=1),
+        guardian=GuardianFactory(school=school, name="Maya KC", phone="+9779841000301"),
+    )
+    sign_in(admin)
+    open_phone(page, "+9779851000102")
+    chat = page.locator("#chat")
+    for text in ("5A: Picnic on Friday.", "5B: Exams start on Sunday."):
+        page.get_by_label("Message").fill(text)
+        page.get_by_role("button", name="Send").click()
+        expect(chat.locator(".msg.in .said").last).to_have_text(text)
+    db.session.expire_all()
+    older, newer = db.session.query(Broadcast).order_by(Broadcast.id).all()
+    expect(chat.locator(".msg.out").last).to_contain_text(f"Preview #{newer.id}")
+
+    page.get_by_role("button", name="YES", exact=True).click()  # a plain YES: which one?
+    expect(chat.locator(".msg.out").last).to_contain_text("You have 2 previews waiting")
+    page.get_by_label("Message").fill(f"YES {older.id}")
+    page.get_by_role("button", name="Send").click()
+    expect(chat.locator(".msg.out").last).to_contain_text(f"Sending #{older.id} now")
+
+    open_phone(page, "+9779841000201")  # a 5A mother: the picnic, once
+    expect(page.locator("#chat .msg.out")).to_have_count(1)
+    expect(page.locator("#chat .msg.out")).to_contain_text("Picnic on Friday.")
+    open_phone(page, "+9779841000301")  # the 5B mother: nothing yet
+    expect(page.locator("#chat")).to_contain_text("No messages yet.")

@@ -58,6 +58,7 @@ def _form(school, **values) -> dict:
         "quiet_start": school.quiet_start.strftime("%H:%M"),
         "quiet_end": school.quiet_end.strftime("%H:%M"),
         "template_fallback_language": school.template_fallback_language,
+        "long_notice_form": school.long_notice_form or "all",
     }
     if school.require_confirmation:
         form["require_confirmation"] = "y"
@@ -387,7 +388,7 @@ def test_saved_template_names_are_what_sending_uses(admin_portal, admin, school,
     assert response.status_code == 302
     db.session.expire_all()
     rows = db.session.scalars(sa.select(Template).where(Template.school_id == school.id)).all()
-    assert len(rows) == 8
+    assert len(rows) == 2 * len(DEFAULT_TEMPLATES)  # every purpose in both languages
     assert {tuple(r.params) for r in rows if r.purpose == "absence"} == {
         ("school", "students", "date")
     }

@@ -141,7 +141,10 @@ def cancel(broadcast: Broadcast) -> bool:
         return False
     db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.broadcast_id == broadcast.id, Delivery.status == DeliveryStatus.PENDING)
+        .where(
+            Delivery.broadcast_id == broadcast.id,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.FOLLOWING)),
+        )
         .values(status=DeliveryStatus.CANCELLED, lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -1,4 +1,5 @@
-"""Delivery counts in the API's shape, for one broadcast or a page of them."""
+"""Delivery counts in the API's shape, for one broadcast or a page of them: one per guardian
+(the later parts of a long message are not counted again)."""
 
 from collections import defaultdict
 
@@ -12,7 +13,7 @@ def of_broadcast(broadcast_id: int) -> dict[str, int]:
     """Deliveries by status, in the API's shape (pending includes those being sent)."""
     rows = db.session.execute(
         sa.select(Delivery.status, sa.func.count())
-        .where(Delivery.broadcast_id == broadcast_id)
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.first_id.is_(None))
         .group_by(Delivery.status)
     ).all()
     return tally(dict(rows))
@@ -38,7 +39,7 @@ def of_broadcasts(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     if broadcast_ids:
         rows = db.session.execute(
             sa.select(Delivery.broadcast_id, Delivery.status, sa.func.count())
-            .where(Delivery.broadcast_id.in_(broadcast_ids))
+            .where(Delivery.broadcast_id.in_(broadcast_ids), Delivery.first_id.is_(None))
             .group_by(Delivery.broadcast_id, Delivery.status)
         )
         for broadcast_id, status, count in rows:

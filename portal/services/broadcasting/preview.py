@@ -15,7 +15,7 @@ from portal.models import Broadcast, Guardian, School, SchoolClass, Student
 from portal.services.broadcasting import targets
 from portal.services.calendar.days import Marked, holiday_on
 from portal.services.common.dates import NEPAL
-from portal.services.wording import parent_messages
+from portal.services.wording import long_messages, parent_messages
 from portal.services.wording.parent_messages import Child
 
 LANGUAGES = ("ne", "en")
@@ -32,6 +32,11 @@ class Preview:
     paused: bool  # the school's sending is paused
     languages: list[str]  # the languages the school wrote it in (none: absence alerts)
     texts: dict[str, str]  # the message as parents reading each language see it
+    # How many WhatsApp messages a parent gets: inside their 24-hour window, and outside it
+    # (templates; in the cheaper form, the rest comes when they reply MORE).
+    messages_in_window: int = 1
+    messages_outside: int = 1
+    more_on_reply: bool = False
     holiday: Marked | None = None  # the send day is a holiday at the school (it still goes)
 
     @property
@@ -60,7 +65,23 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
             for lang in LANGUAGES
         },
         holiday=holiday_on(school.id, broadcast.scheduled_at.astimezone(NEPAL).date()),
+        **_message_counts(broadcast, school, children),
     )
+
+
+def _message_counts(broadcast: Broadcast, school: School, children: list[Child]) -> dict:
+    """The most messages a parent of either language gets, inside and outside the window."""
+    form = school.long_notice_form
+    inside = [long_messages.plan_text(broadcast, school, children, lang) for lang in LANGUAGES]
+    outside = [
+        long_messages.plan_template(broadcast, school, children, lang, form=form)
+        for lang in LANGUAGES
+    ]
+    return {
+        "messages_in_window": max(plan.count for plan in inside),
+        "messages_outside": max(plan.count for plan in outside),
+        "more_on_reply": any(plan.on_reply for plan in outside),
+    }
 
 
 def _opted_out(guardian_ids: list[int]) -> int:

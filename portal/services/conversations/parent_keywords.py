@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.models import Delivery, Guardian, InboundMessage, School
-from portal.services.delivery import replies
+from portal.services.delivery import parts, replies
 
 KEYWORDS = {
     "stop": "stop",
@@ -35,6 +35,9 @@ KEYWORDS = {
     "अंग्रेजी": "en",
     "अङ्ग्रेजी": "en",
     "अंग्रेज़ी": "en",
+    "more": "more",
+    "थप": "more",
+    "बाँकी": "more",
 }
 # Words and phrases that make a longer message sound like a request to stop the messages.
 STOP_HINTS = (
@@ -62,8 +65,13 @@ def sounds_like_stop(text: str | None) -> bool:
 
 
 def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
-    """Apply a parent's message; what it was (stop, start, ne, en, stop_hint or reply)."""
+    """Apply a parent's message; what it was (stop, start, ne, en, more, stop_hint or reply).
+    Whatever it says, it opens the parent's window: the rest of a long notice sent in the
+    cheaper form goes now."""
     command, at = keyword(message.text), message.sent_at
+    released = parts.release_on_reply(school_id=school.id, to_phone=guardian.phone)
+    if command == "more" and released:
+        return command
     if command in ("stop", "start"):
         if _set_subscription(guardian, stopped=command == "stop", at=at):
             _confirm(guardian, school, message, _stop_text if command == "stop" else _start_text)

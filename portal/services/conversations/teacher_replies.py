@@ -84,6 +84,7 @@ def preview_text(broadcast: Broadcast, shown: Preview, *, notes: list[str] = ())
         _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
         _("When: %(when)s", when=when_text(broadcast)),
         *holiday_line(shown),
+        *parts_line(shown),
         _("Languages: %(languages)s", languages=languages_text(shown.languages)),
         *notes,
         "",
@@ -182,6 +183,29 @@ def nobody_new_text(broadcast: Broadcast) -> str:
         "Everyone on #%(id)s was already marked absent today. Nothing was sent again.",
         id=n(broadcast.id),
     )
+
+
+def parts_line(shown: Preview) -> list[str]:
+    """How many messages a long notice takes, when it takes more than one."""
+    inside, outside = n(shown.messages_in_window), n(shown.messages_outside)
+    if shown.more_on_reply:
+        return [
+            _(
+                "Long message: %(inside)s messages for parents who wrote in the last 24 hours; "
+                "the others get the opening, and the rest when they reply MORE.",
+                inside=inside,
+            )
+        ]
+    if shown.messages_in_window == shown.messages_outside == 1:
+        return []
+    return [
+        _(
+            "Long message: it reaches parents in %(outside)s parts (%(inside)s if they wrote "
+            "to the school in the last 24 hours).",
+            inside=inside,
+            outside=outside,
+        )
+    ]
 
 
 def holiday_line(shown: Preview) -> list[str]:

@@ -52,6 +52,7 @@ class Job:
     # when the message's token is due (time.monotonic()).
     person_busy: float = 0.0
     due: float = 0.0
+    followed: bool = False  # a long message's first part: its next part goes after it
 
 
 # What a sender reads of each claimed delivery and its guardian, as plain rows.
@@ -69,6 +70,9 @@ JOBS = (
         _deliveries.c.language,
         _deliveries.c.sent_as,
         _deliveries.c.attempts,
+        _deliveries.c.first_id,
+        _deliveries.c.part,
+        _deliveries.c.parts,
         _guardians.c.wa_id,
         _guardians.c.phone,
         _guardians.c.language.label("guardian_language"),

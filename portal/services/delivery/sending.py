@@ -16,10 +16,10 @@ from portal.extensions import db
 from portal.models import Delivery, DeliveryStatus, School
 from portal.services.common import clock
 from portal.services.common.secrets import decrypt
-from portal.services.delivery import alerts, ratelimit, statuses
+from portal.services.delivery import alerts, parts, ratelimit, statuses
 from portal.services.delivery.claims import Job
 from portal.services.delivery.ledger import Ledger
-from portal.services.wording import parent_messages
+from portal.services.wording import long_messages, parent_messages
 from portal.services.wording.template_texts import TEMPLATE_PURPOSE
 from portal.services.wording.templates import choose_template
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
@@ -66,6 +66,8 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
         return _handle_error(job, exc)
     if ledger.accepted(delivery, wamid=wamid, sent_as=sent_as, language=language):
         statuses.apply_pending(wamid)
+    if job.followed or delivery.first_id is not None:
+        parts.release_after(delivery)
     return DeliveryStatus.ACCEPTED
 
 
@@ -113,18 +115,44 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
         "to": to,
         "callback_data": statuses.callback_data(delivery.id),
     }
-    if delivery.body is not None:  # a direct reply: they just wrote, so the window is open
-        return transport.send_text(body=delivery.body, **common), "text", delivery.language or ""
+    if delivery.body is not None:  # a direct reply, or a later part of a long message
+        return _send_written(job, transport, common)
+    school = broadcast.school
     if window_open(guardian) and delivery.sent_as != "template":
-        body = parent_messages.render_text(
-            broadcast, broadcast.school, job.children, guardian.language
-        )
-        return transport.send_text(body=body, **common), "text", guardian.language
+        plan = long_messages.plan_text(broadcast, school, job.children, guardian.language)
+        _write_down(job, plan, guardian.language)
+        return transport.send_text(body=plan.first, **common), "text", guardian.language
     purpose = TEMPLATE_PURPOSE[broadcast.kind]
-    name, language = choose_template(broadcast.school, purpose, guardian.language)
-    params = parent_messages.template_params(broadcast, broadcast.school, job.children, language)
+    name, language = choose_template(school, purpose, guardian.language)
+    form = school.long_notice_form
+    plan = long_messages.plan_template(broadcast, school, job.children, language, form=form)
+    _write_down(job, plan, language)
+    params = parent_messages.template_params(broadcast, school, job.children, language)
+    if "message" in params:
+        params["message"] = plan.first
     wamid = transport.send_template(name=name, language=language, params=params, **common)
     return wamid, "template", language
+
+
+def _send_written(job: Job, transport, common: dict) -> tuple[str, str, str]:
+    """A message whose words were written down already: a direct reply (text: the person
+    just wrote), or a later part of a long message (text, or `sandesh_continued`)."""
+    delivery = job.delivery
+    if delivery.sent_as != "template":
+        return transport.send_text(body=delivery.body, **common), "text", delivery.language or ""
+    name, lang = choose_template(job.school, "continued", delivery.language or "ne")
+    params = long_messages.continuation_params(
+        job.school.display_name(lang), delivery.part, delivery.parts, delivery.body, lang
+    )
+    wamid = transport.send_template(name=name, language=lang, params=params, **common)
+    return wamid, "template", lang
+
+
+def _write_down(job: Job, plan, language: str) -> None:
+    """A long message's later parts are committed before its first part goes."""
+    job.followed = plan.count > 1
+    if parts.write_down(job.delivery, plan, to_phone=job.guardian.phone, language=language):
+        db.session.commit()
 
 
 def _update_sending(delivery: sa.Row, **values) -> int:
@@ -141,7 +169,8 @@ def _finish(delivery: sa.Row, *, status: str, code=None, reason=None) -> str:
     values = {"status": status, "error_code": code, "error_reason": reason}
     if status == DeliveryStatus.FAILED:
         values["failed_at"] = clock.now()
-    _update_sending(delivery, **values)
+    if _update_sending(delivery, **values) and delivery.broadcast_id is not None:
+        parts.end_with(delivery, status, reason)
     return status
 
 
@@ -166,6 +195,7 @@ def _handle_error(job: Job, exc: Exception) -> str:
             delivery, status=DeliveryStatus.FAILED, code=code, reason=detail
         )  # no template fits
     if action is Action.RESEND_AS_TEMPLATE:
+        parts.discard(delivery)  # written for text: written again for templates
         return _defer(
             delivery,
             0,

@@ -21,6 +21,7 @@ GENERAL_FIELDS = (
     "require_confirmation",
     "teachers_may_target_any",
     "template_fallback_language",
+    "long_notice_form",
 )
 # How a secret reads in the audit log: whether it was there, never what it was.
 SET, CHANGED, REMOVED = "(set)", "(changed)", "(removed)"

@@ -24,6 +24,8 @@ DEFAULT_TEMPLATES = {
     "homework": ("sandesh_homework", ["school", "students", "subject", "message"]),
     "absence": ("sandesh_absence", ["school", "students", "date"]),
     "reminder": ("sandesh_reminder", ["school", "message"]),
+    # The later parts of a notice too long for one template (numbered: `(2/3)`).
+    "continued": ("sandesh_continued", ["school", "part", "message"]),
 }
 CATEGORY = "UTILITY"
 LANGUAGES = ("ne", "en")
@@ -35,6 +37,7 @@ USED_FOR = {
     "homework": "homework",
     "absence": "absence alerts",
     "reminder": "reminders",
+    "continued": "the later parts of a long notice, homework or event, numbered (2/3)",
 }
 
 BODIES = {
@@ -70,6 +73,14 @@ BODIES = {
     ("reminder", "ne"): (
         "नमस्ते, {{school}} बाट सम्झना:\n\n{{message}}\n\nयी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
     ),
+    ("continued", "en"): (
+        "Continued from {{school}}, part {{part}}:\n\n{{message}}\n\n"
+        "Reply STOP to stop these messages."
+    ),
+    ("continued", "ne"): (
+        "नमस्ते, {{school}} को सन्देशको बाँकी भाग {{part}}:\n\n{{message}}\n\n"
+        "यी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
+    ),
 }
 
 # Sample values Meta asks for with each parameter when a template is submitted.
@@ -79,12 +90,14 @@ EXAMPLES = {
         "students": "Sita Sharma (5A), Hari Sharma (3B)",
         "subject": "Science",
         "date": "22 Nov 2025 · 6 Mangsir 2082",
+        "part": "(2/3)",
     },
     "ne": {
         "school": "श्री जनता माध्यमिक विद्यालय",
         "students": "सीता शर्मा (५क), हरि शर्मा (३ख)",
         "subject": "विज्ञान",
         "date": "२०८२ मंसिर ६ · २२ नोभेम्बर २०२५",
+        "part": "(२/३)",
     },
 }
 EXAMPLE_MESSAGES = {
@@ -94,6 +107,8 @@ EXAMPLE_MESSAGES = {
     ("homework", "ne"): "पृष्ठ २३, अभ्यास १ देखि ५ सम्म।",
     ("reminder", "en"): "Parents' meeting on Friday at 10:00 in the school hall.",
     ("reminder", "ne"): "शुक्रबार बिहान १०:०० बजे विद्यालयको हलमा अभिभावक भेला हुनेछ।",
+    ("continued", "en"): "Bring the signed form back to the class teacher by Sunday.",
+    ("continued", "ne"): "सही गरिएको फारम आइतबारसम्म कक्षा शिक्षकलाई फिर्ता दिनुहोस्।",
 }
 
 
