@@ -1,7 +1,7 @@
 """Recurring schedules: made (checked like a broadcast, plus its rule), changed (only the
 occurrences still to come), paused, resumed and stopped; each change audited."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -17,12 +17,14 @@ from portal.models import (
     School,
 )
 from portal.services.broadcasting import broadcasts
-from portal.services.common import audit, clock
+from portal.services.common import audit, clock, send_times
 from portal.services.common.dates import NEPAL
 from portal.services.schedules import rules
 
 KINDS = (Kind.NOTICE, Kind.HOMEWORK, Kind.EVENT)
-HORIZON = timedelta(days=366)  # a start or end further ahead is a typo for a year
+# A start or end further ahead is a typo for a year: the one rule for send times
+# (services/common/send_times); each occurrence's broadcast is checked by it again.
+HORIZON = send_times.HORIZON
 RULE_FIELDS = ("every", "at", "weekdays", "bs_day", "on_holiday", "starts_on", "ends_on")
 TEXT_FIELDS = ("kind", "targets", "subject", "body_en", "body_ne")
 
