@@ -3,7 +3,7 @@ attendance summaries (a broadcast kind and its month), absence-streak alerts (th
 and the first day of the run)
 
 Revision ID: 14a
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 02:05:28.835397
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '14a'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

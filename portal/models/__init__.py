@@ -1,6 +1,6 @@
 """Every model, imported so Alembic and the app see the whole schema."""
 
-from portal.models.accounts import ROLES, ApiToken, LoginThrottle, User
+from portal.models.accounts import ROLES, ApiToken, IdempotencyKey, LoginThrottle, User
 from portal.models.audit import Actor, AuditLog
 from portal.models.base import LANGUAGES, UTCDateTime, utcnow
 from portal.models.broadcast import (
@@ -12,6 +12,7 @@ from portal.models.broadcast import (
     URGENT_KINDS,
     Broadcast,
     BroadcastStatus,
+    DailyReply,
     Delivery,
     DeliveryStatus,
     Kind,
@@ -48,7 +49,9 @@ __all__ = [
     "PROGRESS",
     "Broadcast",
     "BroadcastStatus",
+    "DailyReply",
     "Delivery",
+    "IdempotencyKey",
     "DeliveryStatus",
     "EventStatus",
     "Every",

@@ -228,3 +228,17 @@ class Template(db.Model):
     meta_name: Mapped[str] = mapped_column(sa.String(512))
     params: Mapped[list] = mapped_column(sa.JSON, default=list)
     approved: Mapped[bool] = mapped_column(default=True)
+
+
+class DailyReply(db.Model):
+    """The one courtesy reply of a kind a number gets from a school on a Nepal day (a
+    stranger's hello, a parent's thanks): its primary key is the rule, so messages that
+    arrive together, processed at the same time, still get a single reply."""
+
+    __tablename__ = "daily_replies"
+
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

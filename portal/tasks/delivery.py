@@ -33,10 +33,17 @@ def start_broadcast(broadcast_id: int) -> bool:
     return True
 
 
-def wake_senders(broadcast_id: int | None = None) -> None:
-    """Enqueue as many sender tasks as the deployment sends in parallel."""
-    for _ in range(current_app.config["SEND_CONCURRENCY"]):
-        send_deliveries(broadcast_id)
+def wake_senders(broadcast_id: int | None = None) -> bool:
+    """Enqueue as many sender tasks as the deployment sends in parallel. Only a wake-up:
+    with the queue unreachable it is logged and lost, and the sweeper wakes them within a
+    minute (the deliveries are committed already); whether it was enqueued."""
+    try:
+        for _ in range(current_app.config["SEND_CONCURRENCY"]):
+            send_deliveries(broadcast_id)
+    except Exception:  # the queue is down; the work is safe in the database
+        log.exception("could not wake the senders; the sweeper will")
+        return False
+    return True
 
 
 @app_task()
@@ -48,10 +55,13 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     with no_reload_after_commit(), open_ledger() as ledger:
         while time.monotonic() < ends and (ids := claims.claim_batch(broadcast_id=broadcast_id)):
             db.session.commit()
-            jobs = claims.load_jobs(ids)
+            jobs, lease = claims.load_jobs(ids), claims.BatchLease(ids)
             db.session.commit()
             sending.admit(jobs)
             for job in jobs:
+                if lease.due():  # still alive: keep the batch (a dead sender's goes soon)
+                    lease.renew()
+                    db.session.commit()
                 # The ledger commits the wamid before the next message goes; the session
                 # carries what else the send changed, if anything.
                 outcome = sending.send(job, transport=via, ledger=ledger)
@@ -132,10 +142,17 @@ def make_digests() -> int:
     return taken
 
 
-def enqueue_start(broadcast) -> None:
-    """After the broadcast is committed: start it now, or at its time via a Huey eta (the
-    dispatcher starts it anyway if that wake-up is lost)."""
-    if broadcast.scheduled_at <= clock.now():
-        start_broadcast(broadcast.id)
-    else:
-        start_broadcast.schedule((broadcast.id,), eta=broadcast.scheduled_at)
+def enqueue_start(broadcast) -> bool:
+    """After the broadcast is committed: start it now, or at its time via a Huey eta. Only
+    a wake-up: with the queue unreachable it is logged and the dispatcher starts the
+    broadcast within a minute of its time, so the caller still answers success (a client
+    told of a failure would send it again); whether it was enqueued."""
+    try:
+        if broadcast.scheduled_at <= clock.now():
+            start_broadcast(broadcast.id)
+        else:
+            start_broadcast.schedule((broadcast.id,), eta=broadcast.scheduled_at)
+    except Exception:  # the queue is down; the broadcast is committed and will go
+        log.exception("could not enqueue broadcast %s; the dispatcher will start it", broadcast.id)
+        return False
+    return True

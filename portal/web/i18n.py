@@ -5,7 +5,9 @@ from datetime import datetime
 from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.lexicon.numerals import localize_digits
 from portal.models import LANGUAGES
@@ -55,8 +57,21 @@ def hhmm(value) -> str:
     return digits(value.strftime("%H:%M"))
 
 
+def _lazy_text_as_html(self) -> Markup:
+    """A lazy translation is plain text: escaped whole wherever HTML is made of it."""
+    return escape(str(self))
+
+
 def init_app(app: Flask) -> None:
-    """Template filters and globals for language-aware output."""
+    """Template filters and globals for language-aware output.
+
+    Flask-Babel's lazy strings say they are safe HTML (`__html__` returns them as they are),
+    so names and CSV cells put into one (`_l("… %(name)s", name=…)`) would reach the page
+    unescaped, wherever a template, `join` or Markup shows it. Sandesh's messages never
+    carry markup (tests/test_translations.py checks), so a lazy string is escaped whole
+    like any other text: the one place every such interpolation passes.
+    """
+    LazyString.__html__ = _lazy_text_as_html
     app.add_template_filter(number, "number")
     app.add_template_filter(digits, "digits")
     app.add_template_filter(lambda d: d and dates.format_dual_date(d, locale_code()), "date")

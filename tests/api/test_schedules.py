@@ -82,7 +82,7 @@ def test_pause_resume_and_stop(client, roster, token, frozen_clock):
         ({"targets": ["9Z"]}, "targets"),
         ({"body_en": None, "body_ne": None}, "body_ne"),
         ({"ends_on": "2025-11-01"}, "ends_on"),
-        ({"starts_on": "2027-06-01"}, "ends_on"),
+        ({"starts_on": "2027-06-01"}, "starts_on"),  # the field that is wrong
     ],
 )
 def test_bad_schedules_are_refused_with_the_field(

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import KINDS, Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Kind, School
 from portal.services.broadcasting import targets
-from portal.services.common import audit, clock, dates
+from portal.services.common import audit, clock, dates, send_times
 
 MAX_BODY = 3000  # leaves room for the frame inside WhatsApp's 4096 characters
 
@@ -84,13 +84,12 @@ def _check_targets(school: School, targets_given: list[str]) -> None:
 
 
 def send_time(scheduled_at: datetime | None, *, now: datetime) -> datetime:
-    """The moment asked for (now if none), checked: timezone-aware and not past."""
-    when = scheduled_at or now
-    if when.tzinfo is None:
-        raise BroadcastError(_l("The send time needs a time zone."), "scheduled_at")
-    if when < now - timedelta(minutes=1):
-        raise BroadcastError(_l("The send time is in the past."), "scheduled_at")
-    return when
+    """The moment asked for (now if none), checked by the one rule for send times
+    (`send_times.check_send_time`: timezone-aware, not past, at most a year ahead)."""
+    try:
+        return send_times.check_send_time(scheduled_at or now, now=now)
+    except send_times.SendTimeError as error:
+        raise BroadcastError(error.message, "scheduled_at") from None
 
 
 def _check(kind, body_en, body_ne, student_ids) -> None:

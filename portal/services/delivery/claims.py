@@ -2,6 +2,7 @@
 never hold the same one), read with everything a sender needs; leases that ran out
 given back; when the next waiting delivery is due."""
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -128,6 +129,28 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
         .returning(d.c.id)
     )
     return sorted(claimed.scalars())
+
+
+class BatchLease:
+    """A claimed batch's lease, kept while its sender lives: renewed once a third of it
+    has passed, so the lease can be short and a dead sender's batch is free soon after."""
+
+    def __init__(self, delivery_ids: list[int]):
+        self.ids, self.renewed = delivery_ids, time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self.renewed >= lease().total_seconds() / 3
+
+    def renew(self) -> int:
+        """Extend the lease of the batch's deliveries still being sent (the caller
+        commits); how many."""
+        self.renewed = time.monotonic()
+        result = db.session.execute(
+            sa.update(_deliveries)
+            .where(_deliveries.c.id.in_(self.ids), _deliveries.c.status == DeliveryStatus.SENDING)
+            .values(lease_until=clock.now() + lease())
+        )
+        return result.rowcount
 
 
 def load_jobs(delivery_ids: list[int]) -> list[Job]:

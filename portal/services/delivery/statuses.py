@@ -118,11 +118,11 @@ def take(*, school_id: int | None, update) -> bool:
     event = {
         "school_id": school_id,
         "wamid": update.wamid,
-        "status": update.status,
+        "status": update.status[:16],
         "occurred_at": update.timestamp,
         "callback_data": (update.callback_data or "")[:512] or None,
         "error_code": getattr(first_error, "code", None),
-        "error_title": (str(getattr(first_error, "title", "") or "") or None),
+        "error_title": (str(getattr(first_error, "title", "") or "")[:300] or None),
         "delivery_id": delivery.id if delivery is not None else None,
         "applied_at": now if delivery is not None else None,
         "created_at": now,

@@ -1,7 +1,7 @@
 """Recurring schedules: made (checked like a broadcast, plus its rule), changed (only the
 occurrences still to come), paused, resumed and stopped; each change audited."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,12 +18,13 @@ from portal.models import (
 )
 from portal.services.attendance import months
 from portal.services.broadcasting import broadcasts
-from portal.services.common import audit, clock
+from portal.services.common import audit, clock, send_times
 from portal.services.common.dates import NEPAL
 from portal.services.schedules import rules
 
 KINDS = (Kind.NOTICE, Kind.HOMEWORK, Kind.EVENT)
-HORIZON = timedelta(days=366)  # a start or end further ahead is a typo for a year
+# A start or end further ahead than the one rule for send times allows (services/common/
+# send_times: a year) is a typo for a year; each occurrence's broadcast is checked again.
 RULE_FIELDS = ("every", "at", "weekdays", "bs_day", "on_holiday", "starts_on", "ends_on")
 TEXT_FIELDS = ("kind", "targets", "subject", "body_en", "body_ne")
 
@@ -56,8 +57,8 @@ def checked_rule(
         raise ScheduleError(_l("Choose what happens on a holiday."), "on_holiday")
     today = clock.now().astimezone(NEPAL).date()
     starts_on = starts_on or today
-    if starts_on - today > HORIZON or (ends_on and ends_on - today > HORIZON):
-        raise ScheduleError(_l("That date is more than a year away. Check the year."), "ends_on")
+    _check_ahead(starts_on, at, "starts_on", today=today)
+    _check_ahead(ends_on, at, "ends_on", today=today)
     if ends_on is not None and ends_on < max(starts_on, today):
         raise ScheduleError(_l("The last day is before the first."), "ends_on")
     return {
@@ -69,6 +70,19 @@ def checked_rule(
         "starts_on": starts_on,
         "ends_on": ends_on,
     }
+
+
+def _check_ahead(day: date | None, at: time, field: str, *, today: date) -> None:
+    """A first or last day whose send time the one rule for send times refuses (more than
+    a year ahead: a mistyped year) is refused here, on its own field."""
+    if day is None or day <= today:
+        return
+    try:
+        send_times.check_send_time(rules.moment(day, at), now=clock.now())
+    except send_times.SendTimeError:
+        raise ScheduleError(
+            _l("That date is more than a year away. Check the year."), field
+        ) from None
 
 
 def _check_texts(school: School, values: dict, kinds=KINDS) -> dict:
