@@ -106,11 +106,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_school_year(app: Flask) -> None:
-    """The calendar, recurring broadcasts and their API."""
+    """The calendar, recurring broadcasts and their API, attendance."""
     from portal.api import schedules as api_schedules
-    from portal.web import calendar, schedules
+    from portal.web import attendance, calendar, schedules
 
-    for module in (schedules, calendar, api_schedules):
+    for module in (schedules, calendar, api_schedules, attendance):
         app.register_blueprint(module.bp)
 
 

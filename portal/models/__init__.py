@@ -5,9 +5,11 @@ from portal.models.audit import Actor, AuditLog
 from portal.models.base import LANGUAGES, UTCDateTime, utcnow
 from portal.models.broadcast import (
     DELIVERY_STATUSES,
+    DIGEST,
     FINAL,
     KINDS,
     PROGRESS,
+    URGENT_KINDS,
     Broadcast,
     BroadcastStatus,
     DailyReply,
@@ -40,6 +42,8 @@ from portal.models.webhook import (
 
 __all__ = [
     "DELIVERY_STATUSES",
+    "DIGEST",
+    "URGENT_KINDS",
     "FINAL",
     "KINDS",
     "PROGRESS",

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Broadcast, DeliveryStatus
 from portal.services.broadcasting import dispatch
 from portal.services.common import clock
-from portal.services.delivery import claims, sending, transport
+from portal.services.delivery import claims, digests, sending, transport
 from portal.services.delivery.ledger import open_ledger
 from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
@@ -19,6 +19,7 @@ from portal.tasks.schedules import make_occurrences
 
 log = logging.getLogger(__name__)
 RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
+DIGEST_ROUNDS = 20  # of digests.GUARDIANS_A_ROUND guardians each, a minute
 
 
 @app_task(priority=URGENT_PRIORITY)
@@ -117,13 +118,28 @@ def finish_broadcasts(broadcast_id: int | None) -> None:
 
 @app_task(periodic=nepal_crontab(minute="*"), priority=SCHEDULE_PRIORITY)
 def dispatch_due() -> int:
-    """Every minute: make recurring schedules' due occurrences, then start every broadcast
-    whose time has come (the eta may have been lost)."""
+    """Every minute: make recurring schedules' due occurrences, start every broadcast whose
+    time has come (the eta may have been lost), then the daily digests that are due."""
     make_occurrences()
     started = 0
     for broadcast_id in dispatch.due_ids():
         started += bool(start_broadcast.call_local(broadcast_id))
+    if make_digests():
+        wake_senders()
     return started
+
+
+def make_digests() -> int:
+    """Every guardian's due held messages into their digest, a round at a time, each round
+    committed; how many held messages were taken up."""
+    taken = 0
+    for _ in range(DIGEST_ROUNDS):
+        done = digests.make_due()
+        db.session.commit()
+        if not done:
+            break
+        taken += done
+    return taken
 
 
 def enqueue_start(broadcast) -> bool:

@@ -1,5 +1,7 @@
 """The reader's language (ne or en), Devanagari digits, and both calendars in templates."""
 
+from datetime import datetime
+
 from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
@@ -46,6 +48,15 @@ def digits(value) -> str:
     return localize_digits("" if value is None else str(value), locale_code())
 
 
+def hhmm(value) -> str:
+    """A time of day, or a moment's Nepal time, as `16:00` (`१६:००` in Nepali)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(dates.NEPAL)
+    return digits(value.strftime("%H:%M"))
+
+
 def _lazy_text_as_html(self) -> Markup:
     """A lazy translation is plain text: escaped whole wherever HTML is made of it."""
     return escape(str(self))
@@ -67,6 +78,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(
         lambda d: d and dates.format_dual_datetime(d, locale_code()), "datetime"
     )
+    app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(lambda p: p and digits(display_phone(p)), "phone")
     app.add_template_filter(action_label, "audit_action")
     app.add_template_global(locale_code, "locale_code")

@@ -109,8 +109,20 @@ def test_date_formatting_never_raises(day):
         assert dates.format_dual_datetime(moment, locale)
 
 
-def test_recurring_schedules_follow_the_same_rule():
+def test_recurring_schedules_follow_the_same_rule(db, frozen_clock, english):
+    from datetime import time, timedelta
+
     from portal.services.common import send_times
     from portal.services.schedules import schedules
 
-    assert schedules.HORIZON is send_times.HORIZON
+    today = frozen_clock().astimezone(dates.NEPAL).date()
+    rule = {"every": "day", "at": time(6), "weekdays": [], "bs_day": None}
+    rule |= {"on_holiday": "skip", "ends_on": None}
+    last = today + send_times.HORIZON - timedelta(days=1)  # its 06:00 is within the year
+    assert schedules.checked_rule(**rule, starts_on=last)["starts_on"] == last
+    for field in ("starts_on", "ends_on"):
+        far = {"starts_on": None, field: today + send_times.HORIZON + timedelta(days=1)}
+        with pytest.raises(schedules.ScheduleError) as refused:
+            schedules.checked_rule(**(rule | far))
+        assert refused.value.field == field
+        assert str(refused.value) == "That date is more than a year away. Check the year."

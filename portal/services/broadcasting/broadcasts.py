@@ -95,7 +95,7 @@ def send_time(scheduled_at: datetime | None, *, now: datetime) -> datetime:
 def _check(kind, body_en, body_ne, student_ids) -> None:
     if kind not in KINDS:
         raise BroadcastError(_l("Unknown kind of message."), "kind")
-    if not body_en and not body_ne and kind != Kind.ABSENCE:
+    if not body_en and not body_ne and kind not in (Kind.ABSENCE, Kind.ATTENDANCE):
         raise BroadcastError(_l("Write the message in Nepali, English or both."), "body_ne")
     if max(len(body_en or ""), len(body_ne or "")) > MAX_BODY:
         raise BroadcastError(
@@ -126,7 +126,8 @@ def after_quiet_hours(school: School, moment: datetime, kind: str) -> datetime:
 
 
 def cancel(broadcast: Broadcast) -> bool:
-    """Stop a scheduled or sending broadcast; its unsent deliveries are cancelled."""
+    """Stop a scheduled or sending broadcast; its unsent deliveries are cancelled (those held
+    for the daily digest too: the digest leaves them out)."""
     now = clock.now()
     result = db.session.execute(
         sa.update(Broadcast)
@@ -143,7 +144,9 @@ def cancel(broadcast: Broadcast) -> bool:
         sa.update(Delivery)
         .where(
             Delivery.broadcast_id == broadcast.id,
-            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.FOLLOWING)),
+            Delivery.status.in_(
+                (DeliveryStatus.PENDING, DeliveryStatus.HELD, DeliveryStatus.FOLLOWING)
+            ),
         )
         .values(status=DeliveryStatus.CANCELLED, lease_until=None)
         .execution_options(synchronize_session=False)

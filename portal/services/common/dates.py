@@ -44,6 +44,22 @@ def format_bs(day: date, locale: str) -> str:
     return f"{bs.day} {bs.strftime('%B')} {bs.year}"
 
 
+def format_bs_month(day: date, locale: str) -> str:
+    """The Bikram Sambat month of a day: `मंसिर २०८२` in Nepali, `Mangsir 2082` in English."""
+    bs = to_bs(day)
+    if locale == "ne":
+        return f"{bs.strftime('%N')} {to_devanagari(bs.year)}"
+    return f"{bs.strftime('%B')} {bs.year}"
+
+
+def format_bs_short(day: date, locale: str) -> str:
+    """A day within its Bikram Sambat month: `मंसिर ५` in Nepali, `5 Mangsir` in English."""
+    bs = to_bs(day)
+    if locale == "ne":
+        return f"{bs.strftime('%N')} {to_devanagari(bs.day)}"
+    return f"{bs.day} {bs.strftime('%B')}"
+
+
 def format_ad(day: date, locale: str) -> str:
     """`22 Nov 2025`, with the month and digits in the reader's language."""
     return localize_digits(babel_format_date(day, "d MMM y", locale=locale), locale)
