@@ -6,21 +6,34 @@ from portal import config
 from portal.config import INSTANCE_PATH, PROJECT_ROOT
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the web app: settings, extensions, blueprints, error pages and commands."""
+def create_app(overrides: dict | None = None, process: str = "web") -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and commands. `process`
+    is `web` (gunicorn, the CLI) or `worker` (a Huey consumer: longer database timeouts)."""
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_PATH),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.update(config.load())
+    app.config.update(config.load(process=process))
     app.config.update(overrides or {})
+    trust_proxies(app)
     register_extensions(app)
     register_web(app)
     register_blueprints(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, the client's address and scheme are the ones the
+    nearest of them saw (X-Forwarded-For/-Proto, that many hops back); with none set, the
+    socket's own, so a client cannot choose its address by sending the header itself."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:
@@ -41,9 +54,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import assets, error_pages, i18n, security
+    from portal.web import assets, error_pages, guards, i18n, security
 
     assets.init_app(app)
+    guards.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     error_pages.init_app(app)
@@ -92,11 +106,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_school_year(app: Flask) -> None:
-    """The calendar, recurring broadcasts and their API; the school's photos and PDFs."""
+    """The calendar, recurring broadcasts and their API, attendance; photos and PDFs."""
     from portal.api import schedules as api_schedules
-    from portal.web import calendar, media, schedules
+    from portal.web import attendance, calendar, media, schedules
 
-    for module in (schedules, calendar, api_schedules, media):
+    for module in (schedules, calendar, api_schedules, attendance, media):
         app.register_blueprint(module.bp)
 
 

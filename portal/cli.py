@@ -138,6 +138,31 @@ def user_add(slug, email, role, name):
     click.echo(f"Added {user.role} {user.email} to {school.slug}.")
 
 
+@user_cli.command("password")
+@click.argument("email")
+def user_password(email):
+    """Set a user's password (prompted, or SANDESH_USER_PASSWORD); their sessions end."""
+    with speaking():
+        user = users.get_user(email)
+        password = os.environ.get("SANDESH_USER_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
+        users.set_password(user, password)
+        db.session.commit()
+    click.echo(f"Changed the password of {user.email}; every session of theirs has ended.")
+
+
+@user_cli.command("deactivate")
+@click.argument("email")
+def user_deactivate(email):
+    """Stop a user signing in; every session of theirs ends now."""
+    with speaking():
+        user = users.get_user(email)
+        changed = users.deactivate(user)
+        db.session.commit()
+    click.echo(f"Deactivated {user.email}." if changed else f"{user.email} was already inactive.")
+
+
 @token_cli.command("create")
 @click.argument("slug")
 def token_create(slug):

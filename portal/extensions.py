@@ -2,6 +2,7 @@
 
 import os
 
+import redis
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_login import LoginManager
@@ -36,7 +37,12 @@ def make_huey():
     redis_url = os.environ.get("REDIS_URL", "").strip()
     immediate = os.environ.get("SANDESH_ENV", "").strip().lower() == "testing"
     if redis_url:
-        return PriorityRedisHuey("sandesh", url=redis_url, immediate=immediate)
+        # A Redis that takes connections and never answers must not hang a request: connect
+        # within 2 s, every reply within 3 s (the consumer's blocking read waits 1 s).
+        pool = redis.ConnectionPool.from_url(
+            redis_url, socket_connect_timeout=2, socket_timeout=3, health_check_interval=30
+        )
+        return PriorityRedisHuey("sandesh", connection_pool=pool, immediate=immediate)
     INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("sandesh", filename=str(INSTANCE_PATH / "huey.db"), immediate=immediate)
 

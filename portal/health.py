@@ -20,8 +20,20 @@ def _check_database() -> str | None:
         db.session.execute(sa.text("SELECT 1"))
     except Exception as exc:  # any failure means not ready; the reason is reported
         db.session.rollback()
-        return f"database unreachable: {type(exc).__name__}"
+        return f"database unreachable: {type(exc).__name__}: {_database_reason(exc)}"
     return None
+
+
+def _database_reason(exc: Exception) -> str:
+    """Why, in a few words: a timeout names the limit it hit (the connection's settings)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = detail[0][:200] if detail else ""
+    limits = current_app.config["DATABASE_TIMEOUTS"]
+    if "timeout expired" in first:
+        return f"no answer within {limits['DATABASE_CONNECT_TIMEOUT']:g} s (connect timeout)"
+    if "statement timeout" in first:
+        return f"no answer within {limits['DATABASE_STATEMENT_TIMEOUT']:g} s (statement timeout)"
+    return first
 
 
 def _check_queue() -> str | None:

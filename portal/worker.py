@@ -6,6 +6,6 @@ from portal import create_app
 from portal.extensions import huey
 from portal.tasks import delivery, events, install_app, media, sandbox, schedules, sweeper
 
-install_app(create_app())
+install_app(create_app(process="worker"))
 
 __all__ = ["delivery", "events", "huey", "media", "sandbox", "schedules", "sweeper"]

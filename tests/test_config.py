@@ -13,7 +13,8 @@ from portal.extensions import db
 from portal.services.common import secrets
 
 SECRET = "s" * 48
-PRODUCTION = {"SANDESH_ENV": "production", "SECRET_KEY": SECRET, "ENCRYPTION_KEY": "k"}
+KEY, OLD_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+PRODUCTION = {"SANDESH_ENV": "production", "SECRET_KEY": SECRET, "ENCRYPTION_KEY": KEY}
 
 
 @pytest.fixture
@@ -27,9 +28,9 @@ def instance(tmp_path, monkeypatch):
     "env, missing",
     [
         ({"SANDESH_ENV": "production"}, "SECRET_KEY, ENCRYPTION_KEY"),
-        ({"SANDESH_ENV": "production", "ENCRYPTION_KEY": "k"}, "SECRET_KEY"),
+        ({"SANDESH_ENV": "production", "ENCRYPTION_KEY": KEY}, "SECRET_KEY"),
         ({"SANDESH_ENV": "production", "SECRET_KEY": SECRET}, "ENCRYPTION_KEY"),
-        ({"SANDESH_ENV": " Production ", "SECRET_KEY": " ", "ENCRYPTION_KEY": "k"}, "SECRET_KEY"),
+        ({"SANDESH_ENV": " Production ", "SECRET_KEY": " ", "ENCRYPTION_KEY": KEY}, "SECRET_KEY"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(env, missing, instance):
@@ -66,12 +67,12 @@ def test_keys_from_the_environment_win_and_are_not_written(instance):
     settings = load(
         {
             "SECRET_KEY": SECRET,
-            "ENCRYPTION_KEY": "k1,k2",
+            "ENCRYPTION_KEY": f"{KEY},{OLD_KEY}",
             "WHATSAPP_APP_SECRET": "s",
             "WHATSAPP_VERIFY_TOKEN": "v",
         }
     )
-    assert (settings["SECRET_KEY"], settings["ENCRYPTION_KEY"]) == (SECRET, "k1,k2")
+    assert (settings["SECRET_KEY"], settings["ENCRYPTION_KEY"]) == (SECRET, f"{KEY},{OLD_KEY}")
     assert (settings["WHATSAPP_APP_SECRET"], settings["WHATSAPP_VERIFY_TOKEN"]) == ("s", "v")
     assert list(instance.iterdir()) == []
 
@@ -158,3 +159,63 @@ def test_encryption_keys_rotate(app, monkeypatch):
     assert secrets.decrypt(rotated) == "EAAG-school-token"
     with pytest.raises(ValueError, match="no ENCRYPTION_KEY opens this secret"):
         secrets.decrypt(stored)
+
+
+@pytest.mark.parametrize("mode", ["prod", "staging", "Productoin", "test"])
+def test_an_unknown_environment_refuses_to_start(mode, instance):
+    """A mistyped SANDESH_ENV must not quietly run as development (kept keys, no HSTS)."""
+    with pytest.raises(ConfigError, match="SANDESH_ENV must be one of"):
+        load({"SANDESH_ENV": mode})
+    assert list(instance.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "value, which",
+    [
+        ("k", 1),
+        ("not-a-fernet-key-at-all-not-a-fernet-key-at-all", 1),
+        (f"{KEY},too-short", 2),
+        (f"{KEY},", 2),
+        (KEY[:-2], 1),
+    ],
+)
+def test_an_encryption_key_that_is_not_a_fernet_key_refuses_to_start(value, which, instance):
+    with pytest.raises(ConfigError, match=f"ENCRYPTION_KEY: key {which} is not a Fernet key"):
+        load(PRODUCTION | {"ENCRYPTION_KEY": value})
+    with pytest.raises(ConfigError, match="is not a Fernet key"):
+        load({"ENCRYPTION_KEY": value})  # in development too: it would fail at first use
+
+
+def test_the_app_refuses_a_bad_key_at_start(monkeypatch):
+    monkeypatch.setenv("ENCRYPTION_KEY", "k")
+    with pytest.raises(ConfigError, match="not a Fernet key"):
+        create_app()
+
+
+def test_web_and_workers_have_their_own_database_timeouts(instance):
+    env = {"DATABASE_URL": "postgresql://u@127.0.0.1/db"}
+    web = load(env)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    worker = load(env, process="worker")["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert (web["connect_timeout"], web["options"]) == (2, "-c statement_timeout=5000")
+    assert (worker["connect_timeout"], worker["options"]) == (10, "-c statement_timeout=120000")
+    assert web["tcp_user_timeout"] and web["keepalives"] == 1
+    settable = {
+        "DATABASE_CONNECT_TIMEOUT": "3",
+        "DATABASE_STATEMENT_TIMEOUT": "1.5",
+        "WORKER_DATABASE_STATEMENT_TIMEOUT": "600",
+    }
+    web = load(env | settable)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    worker = load(env | settable, process="worker")["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (web["connect_timeout"], web["options"]) == (3, "-c statement_timeout=1500")
+    assert worker["connect_args"]["options"] == "-c statement_timeout=600000"
+    assert worker["hide_parameters"] is True  # no phone number or message text in errors
+    with pytest.raises(ConfigError, match="DATABASE_STATEMENT_TIMEOUT must be a number"):
+        load(env | {"DATABASE_STATEMENT_TIMEOUT": "soon"})
+
+
+def test_proxy_count_is_a_whole_number(instance):
+    assert load({})["PROXY_COUNT"] == 0
+    assert load({"PROXY_COUNT": "2"})["PROXY_COUNT"] == 2
+    for bad in ("one", "-1"):
+        with pytest.raises(ConfigError, match="PROXY_COUNT"):
+            load({"PROXY_COUNT": bad})

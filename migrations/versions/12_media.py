@@ -3,7 +3,7 @@ each sending number (media_uploads); broadcasts and inbound messages carry a fil
 may lower the attachment limits
 
 Revision ID: 12a
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02 08:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "12a"
-down_revision = "0009"
+down_revision = "0011"  # branched from 0009; follows main's head since the merge
 branch_labels = None
 depends_on = None
 

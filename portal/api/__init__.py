@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
+from portal.api import bodies, idempotency
 from portal.api import media as api_media
 from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
@@ -57,46 +58,75 @@ def index():
 
 @bp.post("/broadcasts")
 def create():
-    """Schedule a broadcast; it goes out at its time (now if none is given)."""
+    """Schedule a broadcast; it goes out at its time (now if none is given). With an
+    Idempotency-Key, a retry gets the first answer and creates nothing."""
     api_media.allow_upload()
     try:
-        payload = _payload()
+        payload, key = _payload(), idempotency.given_key()
     except api_media.MediaRefused as refusal:
         return error(422, refusal.code, str(refusal), fields={"file": [str(refusal)]})
-    if not isinstance(payload, dict):
-        return error(400, "bad_request", "Send a JSON object.")
+    except bodies.BadBody as bad:
+        return error(bad.status, bad.code, bad.message, fields=bad.fields or {})
+    except idempotency.InvalidKey as bad:
+        return error(400, "bad_request", str(bad), fields={idempotency.HEADER: [str(bad)]})
+    request_hash = idempotency.digest(payload)
+    if key is not None and (earlier := idempotency.find(g.api_school.id, key)) is not None:
+        return _replay(earlier, request_hash)
     try:
-        data = BroadcastIn().load(payload)
-        broadcast = broadcasts.create_broadcast(
-            school=g.api_school,
-            kind=data["kind"],
-            targets_given=data["targets"],
-            body_en=data["body_en"],
-            body_ne=data["body_ne"],
-            subject=data["subject"],
-            scheduled_at=data["scheduled_at"],
-            source=Source.API,
-            media_file_id=api_media.school_media_id(data["media_id"]),
-        )
+        broadcast = _create(payload)
     except ValidationError as exc:
         return error(422, "invalid", "Some fields are not valid.", fields=exc.messages)
     except broadcasts.BroadcastError as exc:
         return error(422, "invalid", str(exc), fields={exc.field or "body": [str(exc)]})
-    broadcasts.record_created(broadcast, api_token_id=g.api_token.id)
-    db.session.commit()
-    _start(broadcast)
-    return _show(broadcast), 201
+    db.session.refresh(broadcast)  # as stored (UTC), as every later answer shows it
+    shown = _show(broadcast)
+    if key is not None:
+        idempotency.remember(
+            school_id=g.api_school.id,
+            key=key,
+            request_hash=request_hash,
+            status=201,
+            response=shown,
+        )
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a retry with the same key committed first
+        db.session.rollback()
+        return _replay(idempotency.find(g.api_school.id, key), request_hash)
+    enqueue_start(broadcast)  # a lost wake-up is logged; the dispatcher starts it anyway
+    return shown, 201
 
 
-def _payload():
+def _payload() -> dict:
     """The broadcast asked for: a JSON object, or a multipart form with its file."""
     if request.mimetype == api_media.MULTIPART:
         return api_media.form_payload()
-    return request.get_json(silent=True)
+    return bodies.json_object()
 
 
-def _start(broadcast: Broadcast) -> None:
-    enqueue_start(broadcast)
+def _create(payload: dict) -> Broadcast:
+    data = BroadcastIn().load(payload)
+    broadcast = broadcasts.create_broadcast(
+        school=g.api_school,
+        kind=data["kind"],
+        targets_given=data["targets"],
+        body_en=data["body_en"],
+        body_ne=data["body_ne"],
+        subject=data["subject"],
+        scheduled_at=data["scheduled_at"],
+        source=Source.API,
+        media_file_id=api_media.school_media_id(data["media_id"]),
+    )
+    broadcasts.record_created(broadcast, api_token_id=g.api_token.id)
+    return broadcast
+
+
+def _replay(earlier, request_hash: str):
+    """The first answer for this key again, or 422 when the key came with another body."""
+    if earlier is None or earlier.request_hash != request_hash:
+        message = f"This {idempotency.HEADER} was used with a different request body."
+        return error(422, "idempotency_key_reused", message, fields={idempotency.HEADER: [message]})
+    return earlier.response, earlier.status_code, {"Idempotent-Replayed": "true"}
 
 
 @bp.get("/broadcasts/<int:broadcast_id>")

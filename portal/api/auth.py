@@ -11,9 +11,9 @@ from portal.services.accounts.tokens import hash_token
 from portal.services.common import clock
 
 
-def error(status: int, code: str, message: str, **extra):
-    """The API's error shape: {"error": {"code", "message", ...}} with the right status."""
-    return {"error": {"code": code, "message": message, **extra}}, status
+def error(status: int, code: str, message: str, fields: dict | None = None):
+    """The API's error shape: {"error": {"code", "message", "fields"}} with the right status."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}, status
 
 
 def require_token():

@@ -54,7 +54,11 @@ def create():
     try:
         rule, texts = service_arguments(ScheduleIn().load(payload))
         schedule = schedules.create_schedule(
-            school=g.api_school, source=Source.API, rule=rule, texts=texts
+            school=g.api_school,
+            source=Source.API,
+            rule=rule,
+            texts=texts,
+            api_token_id=g.api_token.id,
         )
     except ValidationError as exc:
         return error(422, "invalid", "Some fields are not valid.", fields=exc.messages)
@@ -86,7 +90,7 @@ def stop(schedule_id: int):
 
 def _change(schedule_id: int, change, code: str, message: str):
     schedule = _get(schedule_id)
-    if not change(schedule=schedule, user_id=None):
+    if not change(schedule=schedule, user_id=None, api_token_id=g.api_token.id):
         return error(409, code, message)
     db.session.commit()
     return _show(schedule)

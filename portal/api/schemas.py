@@ -19,7 +19,11 @@ class BroadcastIn(Schema):
     )
     body_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=3000))
     body_ne = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=3000))
-    kind = fields.String(load_default=Kind.NOTICE, validate=validate.OneOf(list(Kind)))
+    # Monthly attendance summaries are made by the school's switch, not written.
+    kind = fields.String(
+        load_default=Kind.NOTICE,
+        validate=validate.OneOf([kind for kind in Kind if kind != Kind.ATTENDANCE]),
+    )
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=NEPAL)
     # A photo or PDF kept by POST /api/v1/media (or sent in the same multipart request).

@@ -1,15 +1,18 @@
 """Every model, imported so Alembic and the app see the whole schema."""
 
-from portal.models.accounts import ROLES, ApiToken, LoginThrottle, User
+from portal.models.accounts import ROLES, ApiToken, IdempotencyKey, LoginThrottle, User
 from portal.models.audit import Actor, AuditLog
 from portal.models.base import LANGUAGES, UTCDateTime, utcnow
 from portal.models.broadcast import (
     DELIVERY_STATUSES,
+    DIGEST,
     FINAL,
     KINDS,
     PROGRESS,
+    URGENT_KINDS,
     Broadcast,
     BroadcastStatus,
+    DailyReply,
     Delivery,
     DeliveryStatus,
     Kind,
@@ -40,12 +43,16 @@ from portal.models.webhook import (
 
 __all__ = [
     "DELIVERY_STATUSES",
+    "DIGEST",
+    "URGENT_KINDS",
     "FINAL",
     "KINDS",
     "PROGRESS",
     "Broadcast",
     "BroadcastStatus",
+    "DailyReply",
     "Delivery",
+    "IdempotencyKey",
     "DeliveryStatus",
     "EventStatus",
     "Every",

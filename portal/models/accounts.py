@@ -32,12 +32,19 @@ class User(UserMixin, Timestamps, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's user id: raising it (sign-out, a new password, deactivation)
+    # ends every session of this user, wherever its cookie is kept.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     school: Mapped["School | None"] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the session version it was made for."""
+        return f"{self.id}:{self.session_version}"
 
     def can_edit_roster(self) -> bool:
         """Admins and office staff keep the roster; teachers only read it."""
@@ -48,14 +55,14 @@ class User(UserMixin, Timestamps, db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed logins per email and per client address, shared by every web process."""
+    """Sign-in attempts in a window, per account at an address and per address, shared by
+    every web process (counted atomically, see services/accounts/logins)."""
 
     __tablename__ = "login_throttle"
 
     key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(db.Model):
@@ -70,3 +77,19 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKey(db.Model):
+    """An `Idempotency-Key` a school's program sent with POST /api/v1/broadcasts: the
+    request it came with (as a digest) and the answer it got, given again for a retry."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.UniqueConstraint("school_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"))
+    key: Mapped[str] = mapped_column(sa.String(255))
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int]
+    response: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     ABSENCE = "absence"
     EVENT = "event"
     EMERGENCY = "emergency"  # never waits for quiet hours
+    ATTENDANCE = "attendance"  # a guardian's monthly attendance summary (a recurring kind)
 
 
 class Source(StrEnum):
@@ -46,7 +47,7 @@ class BroadcastStatus(StrEnum):
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for a worker (or for its next attempt)
-    HELD = "held"  # waiting for the school's daily digest (then sent within it)
+    HELD = "held"  # waiting for the school's daily digest (then its status follows the digest's)
     FOLLOWING = "following"  # a later part of a long message: goes once the part before it has
     SENDING = "sending"  # claimed by a worker until lease_until
     ACCEPTED = "accepted"  # Meta answered 200 with a wamid
@@ -59,6 +60,10 @@ class DeliveryStatus(StrEnum):
 
 
 KINDS = tuple(Kind)
+# Never held for the school's daily digest nor counted against its daily cap.
+URGENT_KINDS = (Kind.EMERGENCY, Kind.ABSENCE)
+# A delivery's purpose when it carries a guardian's held notices as one message.
+DIGEST = "digest"
 DELIVERY_STATUSES = tuple(DeliveryStatus)
 # Status webhooks only move a delivery forward along this order.
 PROGRESS = {
@@ -110,6 +115,8 @@ class Broadcast(Timestamps, db.Model):
     # Made by a recurring schedule: which, and the day of the occurrence it is.
     schedule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recurring_schedules.id"))
     occurrence_on: Mapped[date | None]
+    # A monthly attendance summary's month: {"year", "month", "school_days": [ISO dates]}.
+    attendance_month: Mapped[dict | None] = mapped_column(sa.JSON)
     # Reach, recorded when the broadcast completes.
     targeted_count: Mapped[int | None]
     delivered_count: Mapped[int | None]
@@ -161,6 +168,9 @@ class Delivery(db.Model):
         ),
         _partial("ix_deliveries_digest", "digest_id", where="digest_id IS NOT NULL"),
         _partial("ix_deliveries_first", "first_id", "part", where="first_id IS NOT NULL"),
+        _partial(
+            "ix_deliveries_held", "next_attempt_at", where=f"status = '{DeliveryStatus.HELD}'"
+        ),
         _partial(
             "ix_deliveries_inbound_message_id",
             "inbound_message_id",
@@ -222,3 +232,17 @@ class Template(db.Model):
     meta_name: Mapped[str] = mapped_column(sa.String(512))
     params: Mapped[list] = mapped_column(sa.JSON, default=list)
     approved: Mapped[bool] = mapped_column(default=True)
+
+
+class DailyReply(db.Model):
+    """The one courtesy reply of a kind a number gets from a school on a Nepal day (a
+    stranger's hello, a parent's thanks): its primary key is the rule, so messages that
+    arrive together, processed at the same time, still get a single reply."""
+
+    __tablename__ = "daily_replies"
+
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

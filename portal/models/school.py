@@ -1,12 +1,16 @@
 """The tenant: a school with its WhatsApp business number."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import Timestamps, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.roster import Student
 
 
 class School(Timestamps, db.Model):
@@ -62,5 +66,10 @@ class Alert(db.Model):
     code: Mapped[int | None]
     action: Mapped[str] = mapped_column(sa.String(32))  # what Sandesh did: "paused", "failed"
     details: Mapped[str] = mapped_column(sa.Text, default="")
+    # A student absent several school days in a row ("absent_streak"): who, and since when.
+    student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("students.id"))
+    since_on: Mapped[date | None]
+
+    student: Mapped["Student | None"] = relationship()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

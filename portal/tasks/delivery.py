@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Broadcast, DeliveryStatus
 from portal.services.broadcasting import dispatch
 from portal.services.common import clock
-from portal.services.delivery import claims, sending, transport
+from portal.services.delivery import claims, digests, sending, transport
 from portal.services.delivery.ledger import open_ledger
 from portal.tasks import SCHEDULE_PRIORITY, URGENT_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
@@ -19,6 +19,7 @@ from portal.tasks.schedules import make_occurrences
 
 log = logging.getLogger(__name__)
 RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
+DIGEST_ROUNDS = 20  # of digests.GUARDIANS_A_ROUND guardians each, a minute
 
 
 @app_task(priority=URGENT_PRIORITY)
@@ -34,10 +35,17 @@ def start_broadcast(broadcast_id: int) -> bool:
     return True
 
 
-def wake_senders(broadcast_id: int | None = None) -> None:
-    """Enqueue as many sender tasks as the deployment sends in parallel."""
-    for _ in range(current_app.config["SEND_CONCURRENCY"]):
-        send_deliveries(broadcast_id)
+def wake_senders(broadcast_id: int | None = None) -> bool:
+    """Enqueue as many sender tasks as the deployment sends in parallel. Only a wake-up:
+    with the queue unreachable it is logged and lost, and the sweeper wakes them within a
+    minute (the deliveries are committed already); whether it was enqueued."""
+    try:
+        for _ in range(current_app.config["SEND_CONCURRENCY"]):
+            send_deliveries(broadcast_id)
+    except Exception:  # the queue is down; the work is safe in the database
+        log.exception("could not wake the senders; the sweeper will")
+        return False
+    return True
 
 
 @app_task()
@@ -49,10 +57,13 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
     with no_reload_after_commit(), open_ledger() as ledger:
         while time.monotonic() < ends and (ids := claims.claim_batch(broadcast_id=broadcast_id)):
             db.session.commit()
-            jobs = claims.load_jobs(ids)
+            jobs, lease = claims.load_jobs(ids), claims.BatchLease(ids)
             db.session.commit()
             sending.admit(jobs)
             for job in jobs:
+                if lease.due():  # still alive: keep the batch (a dead sender's goes soon)
+                    lease.renew()
+                    db.session.commit()
                 # The ledger commits the wamid before the next message goes; the session
                 # carries what else the send changed, if anything.
                 outcome = sending.send(job, transport=via, ledger=ledger)
@@ -109,19 +120,41 @@ def finish_broadcasts(broadcast_id: int | None) -> None:
 
 @app_task(periodic=nepal_crontab(minute="*"), priority=SCHEDULE_PRIORITY)
 def dispatch_due() -> int:
-    """Every minute: make recurring schedules' due occurrences, then start every broadcast
-    whose time has come (the eta may have been lost)."""
+    """Every minute: make recurring schedules' due occurrences, start every broadcast whose
+    time has come (the eta may have been lost), then the daily digests that are due."""
     make_occurrences()
     started = 0
     for broadcast_id in dispatch.due_ids():
         started += bool(start_broadcast.call_local(broadcast_id))
+    if make_digests():
+        wake_senders()
     return started
 
 
-def enqueue_start(broadcast) -> None:
-    """After the broadcast is committed: start it now, or at its time via a Huey eta (the
-    dispatcher starts it anyway if that wake-up is lost)."""
-    if broadcast.scheduled_at <= clock.now():
-        start_broadcast(broadcast.id)
-    else:
-        start_broadcast.schedule((broadcast.id,), eta=broadcast.scheduled_at)
+def make_digests() -> int:
+    """Every guardian's due held messages into their digest, a round at a time, each round
+    committed; how many held messages were taken up."""
+    taken = 0
+    for _ in range(DIGEST_ROUNDS):
+        done = digests.make_due()
+        db.session.commit()
+        if not done:
+            break
+        taken += done
+    return taken
+
+
+def enqueue_start(broadcast) -> bool:
+    """After the broadcast is committed: start it now, or at its time via a Huey eta. Only
+    a wake-up: with the queue unreachable it is logged and the dispatcher starts the
+    broadcast within a minute of its time, so the caller still answers success (a client
+    told of a failure would send it again); whether it was enqueued."""
+    try:
+        if broadcast.scheduled_at <= clock.now():
+            start_broadcast(broadcast.id)
+        else:
+            start_broadcast.schedule((broadcast.id,), eta=broadcast.scheduled_at)
+    except Exception:  # the queue is down; the broadcast is committed and will go
+        log.exception("could not enqueue broadcast %s; the dispatcher will start it", broadcast.id)
+        return False
+    return True

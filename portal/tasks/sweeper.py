@@ -8,10 +8,10 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.services.conversations import events, teacher_commands
-from portal.services.delivery import claims, parts
+from portal.services.delivery import claims, digests, parts
 from portal.tasks import SCHEDULE_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
-from portal.tasks.delivery import finish_broadcasts, wake_senders
+from portal.tasks.delivery import finish_broadcasts, make_digests, wake_senders
 from portal.tasks.events import process_event
 
 log = logging.getLogger(__name__)
@@ -19,21 +19,31 @@ log = logging.getLogger(__name__)
 
 @app_task(periodic=nepal_crontab(minute="*"), lock="sandesh-sweeper", priority=SCHEDULE_PRIORITY)
 def sweep() -> dict:
-    """Every minute, once per deployment: take up what no worker holds. Stored webhook events
-    come first, so a status that shows Meta took a message is applied before that message's
+    """Every minute, once per deployment: take up what no worker holds (webhook events,
+    leased deliveries, held messages due for their digest). Stored webhook events come
+    first, so a status that shows Meta took a message is applied before that message's
     delivery could be released and sent again."""
     stale = timedelta(seconds=current_app.config["WEBHOOK_STALE_SECONDS"])
     stale_events = events.unprocessed_ids(older_than=stale)
     for event_id in stale_events:
         process_stale_event(event_id)
     released = claims.release_expired_leases(grace=current_app.config["RESEND_GRACE"])
+    followed = digests.repair()  # held messages whose digest went on without them
+    db.session.commit()
+    carried = make_digests()  # due held messages, should the dispatcher not have run
     expired = teacher_commands.expire_drafts()  # each teacher is told (a reply to send)
     parts.sweep()  # a long message's next part, when a crash came between two
     db.session.commit()
     if claims.has_due_work():
         wake_senders()
     finish_broadcasts(None)
-    return {"released": released, "events": len(stale_events), "expired_drafts": expired}
+    return {
+        "released": released,
+        "events": len(stale_events),
+        "expired_drafts": expired,
+        "digests_followed": followed,
+        "held_taken_up": carried,
+    }
 
 
 def process_stale_event(event_id: int) -> None:

@@ -1,7 +1,7 @@
 """How audit entries read: who made a change, what each changed field is called, and its
 values in the reader's language (times in Nepal time, codes as words)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,7 @@ ACTION_KINDS = {
     "roster": (_l("Roster"), ("class.", "student.", "guardian.", "teacher.", "roster.")),
     "settings": (_l("Settings"), ("settings.", "whatsapp.", "templates.", "school.", "alert.")),
     "accounts": (_l("Users and tokens"), ("user.", "token.")),
+    "calendar": (_l("Calendar and recurring broadcasts"), ("holiday.", "schedule.")),
     "inbox": (_l("Inbox"), ("inbox.",)),
 }
 FIELDS = {
@@ -65,6 +66,23 @@ FIELDS = {
     "prefix": _l("token"),
     "handled": _l("handled"),
     "alert": _l("alert"),
+    "digest_at": _l("daily digest time"),
+    "daily_cap": _l("most messages a parent gets a day"),
+    "absence_alert_days": _l("school days absent before teachers are told"),
+    "attendance_summary": _l("monthly attendance summary"),
+    "every": _l("repeats"),
+    "at": _l("time"),
+    "weekdays": _l("days of the week"),
+    "bs_day": _l("day of the month"),
+    "on_holiday": _l("on a holiday"),
+    "starts_on": _l("first day"),
+    "ends_on": _l("last day"),
+    "closed": _l("school closed"),
+    "bs_year": _l("year"),
+    "days": _l("days"),
+    "subject": _l("subject"),
+    "body_en": _l("message in English"),
+    "body_ne": _l("message in Nepali"),
     "kept_languages": _l("guardians' own language kept"),
     "opted_out": _l("opted out"),
 }
@@ -72,6 +90,12 @@ OUTCOMES = {"created": _l("added"), "updated": _l("changed"), "unchanged": _l("u
 LANGUAGE_NAMES = {"ne": _l("Nepali"), "en": _l("English"), "both": _l("Nepali and English")}
 SECRET_MARKS = {"(set)": _l("set"), "(changed)": _l("changed"), "(removed)": _l("removed")}
 ROLES = {"admin": _l("admin"), "staff": _l("office staff"), "teacher": _l("teacher")}
+REPEATS = {
+    "day": _l("every day"),
+    "week": _l("every week"),
+    "bs_month": _l("every Bikram Sambat month"),
+}
+SCHEDULE_STATUSES = {"active": _l("active"), "paused": _l("paused"), "stopped": _l("stopped")}
 
 
 def actor_name(entry) -> str:
@@ -114,7 +138,8 @@ def field_value(name: str, value):
         "language": LANGUAGE_NAMES,
         "template_fallback_language": LANGUAGE_NAMES,
         "kind": KIND_LABELS,
-        "status": broadcast_labels.BROADCAST_STATUS_LABELS,
+        "status": broadcast_labels.BROADCAST_STATUS_LABELS | SCHEDULE_STATUSES,
+        "every": REPEATS,
         "source": broadcast_labels.SOURCE_LABELS,
         "access_token": SECRET_MARKS,
         "role": ROLES,
@@ -123,11 +148,21 @@ def field_value(name: str, value):
         return str(named[value])
     if name == "scheduled_at":
         return _moment(value)
+    if name in ("starts_on", "ends_on"):
+        return _day(value)
     if name == "targets":
         return ", ".join(
             broadcast_labels.target_label(t.strip(), locale_code()) for t in value.split(",")
         )
-    return digits(value) if name in ("quiet_start", "quiet_end", "class") else value
+    timed = ("quiet_start", "quiet_end", "class", "digest_at", "attendance_summary")
+    return digits(value) if name in timed else value
+
+
+def _day(text: str) -> str:
+    try:
+        return dates.format_dual_date(date.fromisoformat(text), locale_code())
+    except ValueError:
+        return text
 
 
 def _moment(text: str) -> str:

@@ -3,12 +3,16 @@ progress bar's geometry, class names in the reader's script, and alerts."""
 
 from datetime import datetime, timedelta
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.lexicon import classnames
+from portal.lexicon.numerals import localize_digits
 from portal.models import BroadcastStatus
+from portal.services.attendance import streaks
 from portal.services.broadcasting import targets
+from portal.services.common import dates
 from portal.services.delivery import reasons
 
 BROADCAST_STATUS_LABELS = {
@@ -22,6 +26,7 @@ BROADCAST_STATUS_LABELS = {
 
 DELIVERY_STATUS_LABELS = {
     "pending": _l("Waiting"),
+    "held": _l("Held for the daily digest"),
     "sending": _l("Sending"),
     "accepted": _l("Sent"),
     "sent": _l("Sent"),
@@ -94,6 +99,8 @@ def target_label(text: str, locale: str) -> str:
 
 def alert_text(alert) -> str:
     """An open alert as its school's admins read it."""
+    if alert.action == streaks.ACTION:
+        return absence_alert_text(alert)
     if alert.action == "webhook_failed":
         return _(
             "A message to the school's WhatsApp number could not be handled after several "
@@ -103,3 +110,22 @@ def alert_text(alert) -> str:
     if alert.action == "paused":
         return _("Sending is paused: %(reason)s", reason=reason)
     return _("Some messages cannot be sent: %(reason)s", reason=reason)
+
+
+def absence_alert_text(alert) -> str:
+    """A student absent several school days in a row, and for how many days so far."""
+    student, locale = alert.student, str(get_locale())
+    days = streaks.run_length(student.id, alert.school_id, alert.since_on)
+    return _(
+        "%(student)s (%(cls)s, roll %(roll)s) has been absent %(days)s school days in a row "
+        "since %(since)s. The class teachers were told on WhatsApp.",
+        student=student.display_name(locale),
+        cls=class_name(student.school_class, locale),
+        roll=localize_digits(str(student.roll), locale),
+        days=localize_digits(str(days), locale),
+        since=dates.format_dual_date(alert.since_on, locale),
+    )
+
+
+def class_name(school_class, locale: str) -> str:
+    return school_class.name_ne if locale == "ne" else school_class.name

@@ -3,18 +3,18 @@ days; adding, changing and removing days and ranges; Nepal's public holidays fil
 a year; the calendar as CSV."""
 
 from babel.dates import format_date
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.lexicon.numerals import localize_digits, to_devanagari
+from portal.lexicon.numerals import localize_digits
 from portal.models import Holiday
 from portal.services.calendar import calendar_csv, holidays, months
 from portal.services.calendar.public_holidays import bs_year_span
-from portal.services.common import clock
-from portal.services.common.dates import NEPAL, to_bs
+from portal.services.common.dates import format_bs_month, format_bs_short, to_bs
 from portal.services.schedules import describe
+from portal.web.attendance import BS_YEARS, month_asked
 from portal.web.calendar_form import CalendarImportForm, HolidayForm
 from portal.web.htmx import render_page
 from portal.web.i18n import locale_code, number
@@ -24,18 +24,8 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 ERRORS_SHOWN = 100
 
 
-def _month_asked() -> tuple[int, int]:
-    """`?month=2082-08`, or this month in Nepal."""
-    text = request.args.get("month", "")
-    year, _sep, month = text.partition("-")
-    if year.isdigit() and month.isdigit() and 2001 <= int(year) <= 2099 and 1 <= int(month) <= 12:
-        return int(year), int(month)
-    today = to_bs(clock.now().astimezone(NEPAL).date())
-    return today.year, today.month
-
-
 def _page(form=None, *, status=200, import_form=None, report=None, month=None):
-    year, number = month or _month_asked()
+    year, number = month or month_asked()
     shown = months.month_of(school_id(), year, number)
     return render_page(
         "calendar/index.html",
@@ -130,7 +120,9 @@ def delete(holiday_id):
 @roster_editor
 def prefill():
     """Nepal's public holidays for the Bikram Sambat year shown (once per year)."""
-    year = request.form.get("year", type=int) or _month_asked()[0]
+    year = request.form.get("year", type=int) or month_asked()[0]
+    if year not in BS_YEARS:
+        abort(404)
     added = holidays.prefill_year(school_id=school_id(), bs_year=year, user_id=current_user.id)
     db.session.commit()
     if added:
@@ -148,6 +140,8 @@ def prefill():
 @bp.get("/<int:year>.csv")
 @school_member
 def export(year):
+    if year not in BS_YEARS:
+        abort(404)
     first, last = bs_year_span(year)
     text = calendar_csv.export_csv(school_id(), first, last)
     disposition = f"attachment; filename=calendar-{year}.csv"
@@ -185,10 +179,13 @@ def import_file():
 @bp.app_template_filter("bs_month")
 def bs_month(day) -> str:
     """`Mangsir 2082` / `मंसिर २०८२`."""
-    bs, locale = to_bs(day), locale_code()
-    if locale == "ne":
-        return f"{bs.strftime('%N')} {to_devanagari(bs.year)}"
-    return f"{bs.strftime('%B')} {bs.year}"
+    return format_bs_month(day, locale_code())
+
+
+@bp.app_template_filter("bs_short")
+def bs_short(day) -> str:
+    """`5 Mangsir` / `मंसिर ५`."""
+    return format_bs_short(day, locale_code())
 
 
 @bp.app_template_filter("ad_month")

@@ -17,12 +17,30 @@ MESSAGES = {
 }
 
 
+# The API's error codes for each status (the documented {"error": {code, message, fields}}).
+CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
 def _render(code: int, message):
     if code == 413:  # the limit of this request: a form's, or an attachment's
         message = str(message) % {"limit": human_size(request.max_content_length or 0)}
     if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
-        return {"error": {"code": str(code), "message": str(message)}}, code
+        error = {"code": CODES.get(code, str(code)), "message": str(message), "fields": {}}
+        return {"error": error}, code
     return render_template("errors/error.html", code=code, message=message), code
+
+
+def render_error(code: int):
+    """The error page (or the API's JSON error) for this status, as its handler gives it."""
+    return _render(code, MESSAGES[code])
 
 
 def init_app(app: Flask) -> None:

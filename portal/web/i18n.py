@@ -1,9 +1,13 @@
 """The reader's language (ne or en), Devanagari digits, and both calendars in templates."""
 
+from datetime import datetime
+
 from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.lexicon.numerals import localize_digits
 from portal.models import LANGUAGES
@@ -44,14 +48,37 @@ def digits(value) -> str:
     return localize_digits("" if value is None else str(value), locale_code())
 
 
+def hhmm(value) -> str:
+    """A time of day, or a moment's Nepal time, as `16:00` (`१६:००` in Nepali)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(dates.NEPAL)
+    return digits(value.strftime("%H:%M"))
+
+
+def _lazy_text_as_html(self) -> Markup:
+    """A lazy translation is plain text: escaped whole wherever HTML is made of it."""
+    return escape(str(self))
+
+
 def init_app(app: Flask) -> None:
-    """Template filters and globals for language-aware output."""
+    """Template filters and globals for language-aware output.
+
+    Flask-Babel's lazy strings say they are safe HTML (`__html__` returns them as they are),
+    so names and CSV cells put into one (`_l("… %(name)s", name=…)`) would reach the page
+    unescaped, wherever a template, `join` or Markup shows it. Sandesh's messages never
+    carry markup (tests/test_translations.py checks), so a lazy string is escaped whole
+    like any other text: the one place every such interpolation passes.
+    """
+    LazyString.__html__ = _lazy_text_as_html
     app.add_template_filter(number, "number")
     app.add_template_filter(digits, "digits")
     app.add_template_filter(lambda d: d and dates.format_dual_date(d, locale_code()), "date")
     app.add_template_filter(
         lambda d: d and dates.format_dual_datetime(d, locale_code()), "datetime"
     )
+    app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(lambda p: p and digits(display_phone(p)), "phone")
     app.add_template_filter(action_label, "audit_action")
     app.add_template_global(locale_code, "locale_code")

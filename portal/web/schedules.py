@@ -3,12 +3,12 @@ skipped or moved), a schedule's page with its next five and what it has sent, ch
 (future occurrences only), pausing, resuming and stopping it."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import Broadcast, RecurringSchedule, ScheduleStatus, School, Source
+from portal.models import Broadcast, Kind, RecurringSchedule, ScheduleStatus, School, Source
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
 from portal.services.schedules import describe, schedules
 from portal.web.htmx import is_htmx, render_page
@@ -20,6 +20,14 @@ bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
 def _get(schedule_id: int) -> RecurringSchedule:
     return get_scoped_or_404(RecurringSchedule, schedule_id)
+
+
+def _editable(schedule_id: int) -> RecurringSchedule:
+    """A schedule the form can change (the monthly summary's time is set in the settings)."""
+    schedule = _get(schedule_id)
+    if schedule.kind == Kind.ATTENDANCE:
+        abort(404)
+    return schedule
 
 
 @bp.get("/")
@@ -140,7 +148,7 @@ def show(schedule_id):
 @bp.get("/<int:schedule_id>/edit")
 @roster_editor
 def edit(schedule_id):
-    schedule = _get(schedule_id)
+    schedule = _editable(schedule_id)
     form = ScheduleForm(obj=schedule)
     return _form_page(form, schedule=schedule)
 
@@ -148,7 +156,7 @@ def edit(schedule_id):
 @bp.post("/<int:schedule_id>/edit")
 @roster_editor
 def update(schedule_id):
-    schedule = _get(schedule_id)
+    schedule = _editable(schedule_id)
     form = ScheduleForm()
     change = lambda: schedules.update_schedule(  # noqa: E731
         schedule=schedule, user_id=current_user.id, rule=form.rule(), texts=form.texts()

@@ -10,12 +10,14 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import School
-from portal.services.school import settings
+from portal.services.schedules import summaries
+from portal.services.school import school_year, settings
 from portal.services.wording import templates
 from portal.tasks.delivery import wake_senders
 from portal.web.editing import apply_form
 from portal.web.forms import SettingsForm, TemplatesForm
 from portal.web.htmx import render_page
+from portal.web.school_year_form import SchoolYearForm
 from portal.web.tenancy import admin_only, school_id
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -25,7 +27,9 @@ PURPOSES = {
     "notice": (_l("Notice"), _l("notices, events and emergencies")),
     "homework": (_l("Homework"), _l("homework")),
     "absence": (_l("Absence alert"), _l("absence alerts")),
-    "reminder": (_l("Reminder"), _l("reminders")),
+    "reminder": (_l("Reminder"), _l("reminders, and alerts to teachers")),
+    "digest": (_l("Daily digest"), _l("the day's notices in one message")),
+    "attendance": (_l("Monthly attendance"), _l("monthly attendance summaries")),
     "continued": (_l("Continued"), _l("the later parts of a long message, numbered (2/3)")),
     "notice_image": (_l("Notice with a photo"), _l("notices sent with a photo (its header)")),
     "notice_document": (_l("Notice with a PDF"), _l("notices sent with a PDF (its header)")),
@@ -109,3 +113,42 @@ def update_templates():
     db.session.commit()
     flash(_("Templates saved.") if changes else _("Nothing changed."))
     return redirect(url_for(".edit_templates"))
+
+
+def _year_page(form, school, status=200):
+    return render_page(
+        "settings/school_year.html",
+        form=form,
+        school=school,
+        summary=summaries.current(school.id),
+        status=status,
+    )
+
+
+@bp.get("/school-year")
+@admin_only
+def school_year_settings():
+    school = _school()
+    summary = summaries.current(school.id)
+    data = {
+        "digest_at": school.digest_at,
+        "daily_cap": school.daily_cap,
+        "absence_alert_days": school.absence_alert_days,
+        "summary_on": summary is not None,
+        "summary_at": summary.at if summary else summaries.DEFAULT_AT,
+    }
+    return _year_page(SchoolYearForm(data=data), school)
+
+
+@bp.post("/school-year")
+@admin_only
+def update_school_year():
+    school = _school()
+    form = SchoolYearForm()
+    change = partial(school_year.update_school_year, school=school)
+    saved, changes = apply_form(form, change)
+    if saved:
+        wake_senders()  # held messages go now when the digest was switched off
+        flash(_("Settings saved.") if changes else _("Nothing changed."))
+        return redirect(url_for(".school_year_settings"))
+    return _year_page(form, _school(), status=422)

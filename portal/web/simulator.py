@@ -67,8 +67,11 @@ def show(phone):
 @bp.get("/<phone>/chat")
 @sandbox_admin
 def chat(phone):
-    """The conversation alone, polled: 204 (nothing to swap) while nothing has changed."""
+    """The conversation alone, polled: 204 (nothing to swap) while nothing has changed;
+    asked for outside HTMX (a bookmark, a reload), the phone's page."""
     _person(phone)
+    if not is_htmx():
+        return redirect(url_for(".show", phone=phone))
     context = simulator.conversation(school_id=school_id(), phone=phone)
     if request.args.get("seen") == context["token"]:
         return "", 204

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from portal.lexicon.text import storable
 from portal.whatsapp.outgoing import MAX_WAMID_LENGTH
+
+INT32 = 2**31 - 1  # error codes are kept in 32-bit columns
 
 
 class ErrorInfo(NamedTuple):
@@ -254,7 +257,9 @@ def _errors(errors) -> tuple[ErrorInfo, ...]:
             continue
         details = _str(_get(error.get("error_data"), "details"))
         title = _str(error.get("title")) or _str(error.get("message")) or ""
-        found.append(ErrorInfo(_int(error.get("code")), title, details or ""))
+        code = _int(error.get("code"))
+        code = code if code is not None and -INT32 <= code <= INT32 else None
+        found.append(ErrorInfo(code, title, details or ""))
     return tuple(found)
 
 
@@ -283,11 +288,13 @@ def _require_object(item) -> None:
 
 
 def _str(value) -> str | None:
+    """A string field, cleaned so it can be stored (NUL dropped, lone surrogates replaced:
+    JSON can carry both, PostgreSQL's text and UTF-8 cannot); None when absent or empty."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return str(value)
-    return value if isinstance(value, str) and value else None
+    return (storable(value) or None) if isinstance(value, str) else None
 
 
 def _int(value) -> int | None:

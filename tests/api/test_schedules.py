@@ -82,7 +82,7 @@ def test_pause_resume_and_stop(client, roster, token, frozen_clock):
         ({"targets": ["9Z"]}, "targets"),
         ({"body_en": None, "body_ne": None}, "body_ne"),
         ({"ends_on": "2025-11-01"}, "ends_on"),
-        ({"starts_on": "2027-06-01"}, "ends_on"),
+        ({"starts_on": "2027-06-01"}, "starts_on"),  # the field that is wrong
     ],
 )
 def test_bad_schedules_are_refused_with_the_field(
@@ -99,3 +99,19 @@ def test_another_school_s_schedule_is_not_found(client, db, roster, token, froze
     db.session.commit()
     assert api(client, "GET", f"/schedules/{created['id']}", other).status_code == 404
     assert api(client, "GET", f"/schedules/{created['id']}", None).status_code == 401
+
+
+def test_the_audit_log_names_the_api_token(client, db, roster, token, frozen_clock):
+    import sqlalchemy as sa
+
+    from portal.models import AuditLog
+
+    made = api(client, "POST", "/schedules", token, json=WEEKLY).json
+    api(client, "POST", f"/schedules/{made['id']}/pause", token)
+    query = sa.select(AuditLog).where(AuditLog.action.startswith("schedule.")).order_by(AuditLog.id)
+    entries = db.session.scalars(query).all()
+    assert [(e.action, e.actor) for e in entries] == [
+        ("schedule.create", "api"),
+        ("schedule.pause", "api"),
+    ]
+    assert all(e.api_token_id is not None for e in entries)

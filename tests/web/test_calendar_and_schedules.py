@@ -110,3 +110,11 @@ def test_a_schedule_without_weekdays_is_refused(db, roster, login_as, portal, fr
     response = portal.post("/schedules/new", form | {"action": "save"})
     assert response.status_code == 422
     assert "Choose at least one day of the week." in response.get_data(as_text=True)
+
+
+def test_a_year_the_calendar_does_not_know_is_not_found(db, roster, login_as, portal):
+    login_as("admin", school=roster["school"], language="en")
+    assert portal.get("/calendar/5000.csv").status_code == 404
+    assert portal.get("/calendar/2100.csv").status_code == 404
+    assert portal.post("/calendar/prefill", {"year": "5000"}).status_code == 404
+    assert portal.get("/calendar/2082.csv").status_code == 200

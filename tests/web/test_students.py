@@ -194,7 +194,7 @@ def test_missing_name_and_bad_roll_are_field_errors(admin_portal, roster, db):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Enter the student's name." in page and 'id="roll-error"' in page
+    assert "Enter the student&#39;s name." in page and 'id="roll-error"' in page
     assert _count(db, Student) == before
 
 

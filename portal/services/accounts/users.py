@@ -2,6 +2,7 @@
 
 import re
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
@@ -65,3 +66,46 @@ def check_password(password: str) -> None:
         raise SetupError(
             _l("The password must have at least %(min)s characters.", min=PASSWORD_MIN)
         )
+
+
+def get_user(email: str) -> User:
+    """The user with this email, or a SetupError saying there is none."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise SetupError(_l("There is no user with the email %(email)s.", email=email))
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this user, on every device (their saved cookies stop working)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def set_password(user: User, password: str, *, user_id: int | None = None) -> None:
+    """A new password (checked, hashed); every session made with the old one ends."""
+    check_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    audit.record(
+        school_id=user.school_id,
+        user_id=user_id,
+        action="user.password",
+        target=user,
+        changes={},
+    )
+
+
+def deactivate(user: User, *, user_id: int | None = None) -> bool:
+    """The user may no longer sign in, and every session they have ends now."""
+    if not user.active:
+        return False
+    user.active = False
+    end_sessions(user)
+    audit.record(
+        school_id=user.school_id,
+        user_id=user_id,
+        action="user.deactivate",
+        target=user,
+        changes={"active": [True, False]},
+    )
+    return True

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import KINDS, Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Kind, School
 from portal.services.broadcasting import targets
-from portal.services.common import audit, clock, dates
+from portal.services.common import audit, clock, dates, send_times
 
 MAX_BODY = 3000  # leaves room for the frame inside WhatsApp's 4096 characters
 
@@ -86,13 +86,12 @@ def _check_targets(school: School, targets_given: list[str]) -> None:
 
 
 def send_time(scheduled_at: datetime | None, *, now: datetime) -> datetime:
-    """The moment asked for (now if none), checked: timezone-aware and not past."""
-    when = scheduled_at or now
-    if when.tzinfo is None:
-        raise BroadcastError(_l("The send time needs a time zone."), "scheduled_at")
-    if when < now - timedelta(minutes=1):
-        raise BroadcastError(_l("The send time is in the past."), "scheduled_at")
-    return when
+    """The moment asked for (now if none), checked by the one rule for send times
+    (`send_times.check_send_time`: timezone-aware, not past, at most a year ahead)."""
+    try:
+        return send_times.check_send_time(scheduled_at or now, now=now)
+    except send_times.SendTimeError as error:
+        raise BroadcastError(error.message, "scheduled_at") from None
 
 
 def _check(kind, body_en, body_ne, student_ids, *, media: bool = False) -> None:
@@ -100,7 +99,7 @@ def _check(kind, body_en, body_ne, student_ids, *, media: bool = False) -> None:
         raise BroadcastError(_l("Unknown kind of message."), "kind")
     if media and kind == Kind.ABSENCE:
         raise BroadcastError(_l("An absence alert cannot carry a photo or PDF."), "kind")
-    if not body_en and not body_ne and kind != Kind.ABSENCE and not media:
+    if not body_en and not body_ne and kind not in (Kind.ABSENCE, Kind.ATTENDANCE) and not media:
         raise BroadcastError(_l("Write the message in Nepali, English or both."), "body_ne")
     if max(len(body_en or ""), len(body_ne or "")) > MAX_BODY:
         raise BroadcastError(
@@ -131,7 +130,8 @@ def after_quiet_hours(school: School, moment: datetime, kind: str) -> datetime:
 
 
 def cancel(broadcast: Broadcast) -> bool:
-    """Stop a scheduled or sending broadcast; its unsent deliveries are cancelled."""
+    """Stop a scheduled or sending broadcast; its unsent deliveries are cancelled (those held
+    for the daily digest too: the digest leaves them out)."""
     now = clock.now()
     result = db.session.execute(
         sa.update(Broadcast)
@@ -148,7 +148,9 @@ def cancel(broadcast: Broadcast) -> bool:
         sa.update(Delivery)
         .where(
             Delivery.broadcast_id == broadcast.id,
-            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.FOLLOWING)),
+            Delivery.status.in_(
+                (DeliveryStatus.PENDING, DeliveryStatus.HELD, DeliveryStatus.FOLLOWING)
+            ),
         )
         .values(status=DeliveryStatus.CANCELLED, lease_until=None)
         .execution_options(synchronize_session=False)

@@ -21,10 +21,12 @@ def of_broadcast(broadcast_id: int) -> dict[str, int]:
 
 def tally(by_status: dict[str, int]) -> dict[str, int]:
     """Delivery counts by raw status folded into the API's shape: pending includes those
-    being sent, sent includes those Meta accepted, skipped includes those cancelled."""
+    being sent and those held for the daily digest, sent includes those Meta accepted,
+    skipped includes those cancelled."""
+    waiting = ("pending", "sending", "held")
     return {
         "total": sum(by_status.values()),
-        "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
+        "pending": sum(by_status.get(status, 0) for status in waiting),
         "sent": by_status.get("accepted", 0) + by_status.get("sent", 0),
         "delivered": by_status.get("delivered", 0),
         "read": by_status.get("read", 0),

@@ -9,7 +9,10 @@ from portal.extensions import db
 from portal.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Guardian, School
 from portal.services.broadcasting import delivery_counts, targets
 from portal.services.common import clock
+from portal.services.delivery import digests
 from portal.services.delivery.reasons import OPTED_OUT
+
+WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD)
 
 
 def due_ids(limit: int = 100) -> list[int]:
@@ -45,37 +48,31 @@ def claim(broadcast_id: int) -> bool:
 
 def fan_out(broadcast: Broadcast) -> int:
     """One delivery per guardian (several children → one message), made in bulk; opted-out
-    guardians get a `skipped` row. Unique per (broadcast, guardian): a rerun adds nothing."""
+    guardians get a `skipped` row; at a school with a daily digest, non-urgent ones are
+    held until its time. Unique per (broadcast, guardian): a rerun adds nothing."""
     classes = targets.resolve_classes(school_id=broadcast.school_id, targets=broadcast.targets)
     who = targets.recipients(
         school_id=broadcast.school_id,
         class_ids=[c.id for c in classes],
         student_ids=broadcast.student_ids,
     )
-    opted_out = (
-        set(
-            db.session.scalars(
-                sa.select(Guardian.id).where(
-                    Guardian.id.in_(list(who)), Guardian.opted_out_at.is_not(None)
-                )
-            )
-        )
-        if who
-        else set()
-    )
-    now = clock.now()
+    opted_out = _opted_out(list(who))
+    now, school = clock.now(), broadcast.school
+    waiting, due = DeliveryStatus.PENDING, now
+    if (
+        digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
+    ):  # a file goes alone
+        waiting, due = DeliveryStatus.HELD, digests.next_digest_at(school, broadcast.scheduled_at)
     rows = [
         {
             "school_id": broadcast.school_id,
             "broadcast_id": broadcast.id,
             "guardian_id": guardian_id,
             "student_ids": student_ids,
-            "status": DeliveryStatus.SKIPPED
-            if guardian_id in opted_out
-            else DeliveryStatus.PENDING,
+            "status": DeliveryStatus.SKIPPED if guardian_id in opted_out else waiting,
             "error_reason": OPTED_OUT if guardian_id in opted_out else None,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": due,
             "created_at": now,
         }
         for guardian_id, student_ids in who.items()
@@ -83,6 +80,18 @@ def fan_out(broadcast: Broadcast) -> int:
     for start in range(0, len(rows), 1000):
         db.session.execute(_insert_ignoring_duplicates(rows[start : start + 1000]))
     return len(rows)
+
+
+def _opted_out(guardian_ids: list[int]) -> set[int]:
+    if not guardian_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Guardian.id).where(
+                Guardian.id.in_(guardian_ids), Guardian.opted_out_at.is_not(None)
+            )
+        )
+    )
 
 
 def _insert_ignoring_duplicates(rows):
@@ -96,10 +105,11 @@ def _insert_ignoring_duplicates(rows):
 
 
 def complete_if_done(broadcast_id: int) -> bool:
-    """Mark a sending broadcast completed once nothing is pending; records its reach."""
+    """Mark a sending broadcast completed once nothing waits (for a worker or for the
+    digest); records its reach."""
     waiting = sa.select(Delivery.id).where(
         Delivery.broadcast_id == broadcast_id,
-        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+        Delivery.status.in_(WAITING),
     )
     if db.session.scalar(waiting.limit(1)) is not None:
         return False

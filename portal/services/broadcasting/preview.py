@@ -1,5 +1,6 @@
 """The one preview of a broadcast not yet sent: who it reaches, who is skipped, when it goes
-after quiet hours, in which languages, and the message as each language's parents will see
+after quiet hours, whether it waits for the school's daily digest or for the next day
+(the daily cap), in which languages, and the message as each language's parents will see
 it. The teacher's WhatsApp reply and the compose page only format it."""
 
 from dataclasses import dataclass
@@ -11,10 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Broadcast, Guardian, School, SchoolClass, Student
+from portal.models import URGENT_KINDS, Broadcast, Guardian, School, SchoolClass, Student
 from portal.services.broadcasting import targets
 from portal.services.calendar.days import Marked, holiday_on
+from portal.services.common import clock
 from portal.services.common.dates import NEPAL
+from portal.services.delivery import caps, digests
 from portal.services.wording import long_messages, parent_messages
 from portal.services.wording.parent_messages import Child
 
@@ -38,6 +41,10 @@ class Preview:
     messages_outside: int = 1
     more_on_reply: bool = False
     holiday: Marked | None = None  # the send day is a holiday at the school (it still goes)
+    digest_at: datetime | None = None  # held: parents get it in the daily digest then
+    daily_cap: int | None = None  # the school's most non-urgent messages a parent a day
+    at_cap: int = 0  # parents who have had them today: theirs goes the next morning
+    next_morning: datetime | None = None  # when those get it
 
     @property
     def receiving(self) -> int:
@@ -53,7 +60,7 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
     )
     children = sample_children(who, classes)
     requested = broadcast.scheduled_at if requested is None else requested
-    return Preview(
+    shown = Preview(
         guardians=len(who),
         opted_out=_opted_out(list(who)),
         send_at=broadcast.scheduled_at,
@@ -67,6 +74,24 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
         holiday=holiday_on(school.id, broadcast.scheduled_at.astimezone(NEPAL).date()),
         **_message_counts(broadcast, school, children),
     )
+    _waiting(shown, broadcast, school, list(who))
+    return shown
+
+
+def _waiting(shown: Preview, broadcast: Broadcast, school: School, guardian_ids: list[int]):
+    """Whether it waits for the daily digest, and who has had the day's most messages."""
+    if broadcast.kind in URGENT_KINDS:
+        return
+    if (
+        digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
+    ):  # a file goes alone
+        shown.digest_at = digests.next_digest_at(school, broadcast.scheduled_at)
+    shown.daily_cap = school.daily_cap
+    today = clock.now().astimezone(NEPAL).date()
+    goes_today = broadcast.scheduled_at.astimezone(NEPAL).date() == today
+    if shown.daily_cap and shown.digest_at is None and goes_today:
+        shown.at_cap = caps.reached_today(school, guardian_ids)
+        shown.next_morning = caps.next_morning(school, clock.now())
 
 
 def _message_counts(broadcast: Broadcast, school: School, children: list[Child]) -> dict:

@@ -28,7 +28,9 @@ class HolidayError(ValueError):
         return str(self.message)
 
 
-def prefill_year(*, school_id: int, bs_year: int, user_id: int | None = None) -> int:
+def prefill_year(
+    *, school_id: int, bs_year: int, user_id: int | None = None, actor: str | None = None
+) -> int:
     """Add Nepal's public holidays of a Bikram Sambat year, once per school and year (a day
     the school removed stays removed); how many were added."""
     values = {"school_id": school_id, "bs_year": bs_year, "filled_at": clock.now()}
@@ -50,6 +52,7 @@ def prefill_year(*, school_id: int, bs_year: int, user_id: int | None = None) ->
     audit.record(
         school_id=school_id,
         user_id=user_id,
+        actor=actor,
         action="holiday.prefill",
         changes={"bs_year": [None, bs_year], "days": [None, len(rows)]},
     )

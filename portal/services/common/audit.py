@@ -9,6 +9,8 @@ from portal.models import Actor, AuditLog
 ACTIONS = {
     "school.create": _l("added the school"),
     "user.create": _l("added a portal user"),
+    "user.password": _l("changed a portal user's password"),
+    "user.deactivate": _l("deactivated a portal user"),
     "token.create": _l("created an API token"),
     "roster.import": _l("imported a roster file"),
     "class.create": _l("added a class"),

@@ -27,12 +27,37 @@ def current_bs_year() -> int:
     return to_bs(nepal_now().date()).year
 
 
+def in_bs_table(day: date) -> bool:
+    """Whether the Bikram Sambat table (about 1918–2043 AD) has this day."""
+    try:
+        to_bs(day)
+    except (ValueError, OverflowError, KeyError, IndexError):
+        return False
+    return True
+
+
 def format_bs(day: date, locale: str) -> str:
     """`२०८२ मंसिर ६` in Nepali, `6 Mangsir 2082` in English."""
     bs = to_bs(day)
     if locale == "ne":
         return f"{to_devanagari(bs.year)} {bs.strftime('%N')} {to_devanagari(bs.day)}"
     return f"{bs.day} {bs.strftime('%B')} {bs.year}"
+
+
+def format_bs_month(day: date, locale: str) -> str:
+    """The Bikram Sambat month of a day: `मंसिर २०८२` in Nepali, `Mangsir 2082` in English."""
+    bs = to_bs(day)
+    if locale == "ne":
+        return f"{bs.strftime('%N')} {to_devanagari(bs.year)}"
+    return f"{bs.strftime('%B')} {bs.year}"
+
+
+def format_bs_short(day: date, locale: str) -> str:
+    """A day within its Bikram Sambat month: `मंसिर ५` in Nepali, `5 Mangsir` in English."""
+    bs = to_bs(day)
+    if locale == "ne":
+        return f"{bs.strftime('%N')} {to_devanagari(bs.day)}"
+    return f"{bs.day} {bs.strftime('%B')}"
 
 
 def format_ad(day: date, locale: str) -> str:
@@ -49,12 +74,19 @@ def format_dual_date(day: date | datetime, locale: str) -> str:
 
 @functools.lru_cache(maxsize=256)  # every message of a broadcast names the same day
 def _dual_date(day: date, locale: str) -> str:
-    bs, ad = format_bs(day, locale), format_ad(day, locale)
+    """Never raises on a stored date: one the Bikram Sambat table lacks shows in AD only."""
+    ad = format_ad(day, locale)
+    if not in_bs_table(day):
+        return ad
+    bs = format_bs(day, locale)
     return f"{bs} · {ad}" if locale == "ne" else f"{ad} · {bs}"
 
 
 def format_dual_datetime(moment: datetime, locale: str) -> str:
     """A moment in Nepal time with both dates: `22 Nov 2025 · 6 Mangsir 2082, 14:05`."""
-    local = moment.astimezone(NEPAL)
+    try:
+        local = moment.astimezone(NEPAL)
+    except OverflowError:  # within hours of year 1 or 9999: shown as stored, in UTC
+        local = moment
     clock = localize_digits(local.strftime("%H:%M"), locale)
     return f"{format_dual_date(local.date(), locale)}, {clock}"

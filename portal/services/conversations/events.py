@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
+from portal.lexicon.text import fitted
 from portal.models import EventStatus, Guardian, InboundMessage, School, WebhookEvent
 from portal.services.common import clock
 from portal.services.conversations import routing
@@ -98,8 +99,15 @@ def handle(item, *, find_school: SchoolFinder) -> str:
     if isinstance(item, payloads.InboundMessage):
         store_inbound(item, school_id=find_school(item.phone_number_id))
         return act_once(item.wamid)
-    log.warning("webhook item not acted on: %r", item)
+    log.warning("webhook item not acted on: %s", _described(item))
     return "ignored"
+
+
+def _described(item) -> str:
+    """What an item was, for the log: its kind and where it came, never what a person wrote
+    or their number."""
+    where = getattr(item, "where", None) or getattr(item, "phone_number_id", "")
+    return f"{type(item).__name__} {where} {getattr(item, 'why', '')}".strip()
 
 
 def act_once(wamid: str) -> str:
@@ -115,15 +123,9 @@ def store_inbound(message, *, school_id: int | None) -> bool:
     """Keep an inbound message once (unique wamid); a guardian who wrote opens their window."""
     values = {
         "school_id": school_id,
-        "phone_number_id": message.phone_number_id,
         "wamid": message.wamid,
-        "sender": message.sender,
-        "wa_id": message.wa_id,
-        "user_id": message.user_id,
-        "profile_name": (message.profile_name or "")[:200] or None,
-        "type": message.type[:32],
         "text": message.text,
-        "context_wamid": message.context_wamid,
+        **_fitted(message),
         "media_ref": message.media,
         "sent_at": message.timestamp,
         "received_at": clock.now(),
@@ -138,6 +140,23 @@ def store_inbound(message, *, school_id: int | None) -> bool:
     if school_id is not None and message.sender:
         _open_window(school_id, "+" + message.sender.lstrip("+"), message.timestamp)
     return True
+
+
+# Every short field of an inbound message, with its column's length: a longer value (no real
+# phone or id is that long) is kept cut to fit, never a database error that drops the message.
+FITTED = {
+    "phone_number_id": 64,
+    "sender": 32,
+    "wa_id": 64,
+    "user_id": 128,
+    "profile_name": 200,
+    "type": 32,
+    "context_wamid": 128,
+}
+
+
+def _fitted(message) -> dict:
+    return {name: fitted(getattr(message, name), size) for name, size in FITTED.items()}
 
 
 def _open_window(school_id: int, phone: str, at) -> None:

@@ -164,7 +164,7 @@ def _to_inbox(message: InboundMessage, guardian: Guardian, school: School) -> No
     purpose, text = "reply_ack", _thanks_text
     if sounds_like_stop(message.text) and guardian.opted_out_at is None:
         purpose, text = "stop_hint", _how_to_stop_text
-    if not replies.replied_recently(school_id=school.id, to_phone=guardian.phone, purpose=purpose):
+    if replies.courtesy_due(school_id=school.id, to_phone=guardian.phone, purpose=purpose):
         _confirm(guardian, school, message, text, purpose=purpose)
 
 

@@ -1,6 +1,8 @@
 """Inbound messages given meaning: by the school's number and the sender, each message is acted
 on exactly once — a teacher's command, a parent's keyword or reply, or a stranger's hello."""
 
+import re
+
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,6 +17,9 @@ from portal.services.conversations import (
     teacher_media,
 )
 from portal.services.delivery import outbox, replies
+
+# A sender Sandesh can answer: an E.164 number's digits (at most 15), as Meta writes `from`.
+WA_ID = re.compile(r"^\+?\d{5,15}$")
 
 
 def claim(message_id: int) -> bool:
@@ -31,9 +36,9 @@ def claim(message_id: int) -> bool:
 def act(message: InboundMessage) -> str:
     """Route a claimed message; what it turned out to be."""
     school = db.session.get(School, message.school_id) if message.school_id else None
-    if school is None or not message.sender:
+    if school is None or not WA_ID.match(message.sender or ""):
         message.route = "unknown"
-        return "ignored"  # not one of our numbers, or a user known only by an id
+        return "ignored"  # not one of our numbers, a user known only by an id, or no phone
     phone = "+" + message.sender.lstrip("+")
     sender = senders.identify(school_id=school.id, phone=phone)
     if sender.teacher is not None:
@@ -53,7 +58,7 @@ def act(message: InboundMessage) -> str:
 
 def _greet_stranger(message: InboundMessage, school: School, phone: str) -> str:
     """One polite reply in both languages, at most once a day per number."""
-    if replies.replied_recently(school_id=school.id, to_phone=phone, purpose="unknown_sender"):
+    if not replies.courtesy_due(school_id=school.id, to_phone=phone, purpose="unknown_sender"):
         return "unknown"
     parts = []
     for lang in ("ne", "en"):

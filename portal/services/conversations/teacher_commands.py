@@ -13,10 +13,13 @@ from portal.models import (
     InboundMessage,
     Kind,
     MediaFile,
+    ScheduleStatus,
     School,
     Source,
     Student,
+    Teacher,
 )
+from portal.services.attendance import streaks
 from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
 from portal.services.common import audit, clock
 from portal.services.conversations import (
@@ -142,6 +145,7 @@ def _go(broadcast: Broadcast, teacher) -> str:
             broadcast.status, broadcast.cancelled_at = BroadcastStatus.CANCELLED, clock.now()
             return teacher_replies.nobody_new_text(broadcast)
         broadcast.student_ids = newly
+        streaks.escalate(school=broadcast.school, student_ids=newly, day=attendance.today())
     outbox.start_after_commit(broadcast)
     return teacher_replies.scheduled_text(broadcast)
 
@@ -208,26 +212,40 @@ def _decline(command, *, teacher, school: School) -> str:
 
 
 def expire_drafts() -> int:
-    """Drafts older than a day are discarded, and their teachers told; how many."""
+    """Drafts (and draft schedules) older than a day are discarded, and their teachers
+    told; how many."""
     expired = 0
     for draft in teacher_drafts.stale():
         if not teacher_drafts.take(draft, to=BroadcastStatus.CANCELLED):
             continue
-        teacher = draft.author_teacher
-        with force_locale(teacher.language):
-            text = teacher_replies.expired_text(draft)
-        replies.queue_reply(
-            school_id=draft.school_id,
-            to_phone=teacher.phone,
-            body=text,
-            purpose="teacher_reply",
-            language=teacher.language,
-        )
+        _tell(draft.author_teacher, teacher_replies.expired_text, draft)
         audit.record(
             school_id=draft.school_id, actor="system", action="broadcast.expire", target=draft
         )
         expired += 1
+    since = clock.now() - teacher_drafts.DRAFT_LIFETIME
+    for schedule in schedules.stale_drafts(older_than=since):
+        if schedules.take_draft(schedule, to=ScheduleStatus.STOPPED):
+            _tell(
+                db.session.get(Teacher, schedule.author_teacher_id),
+                teacher_schedules.expired_text,
+                schedule,
+            )
+            expired += 1
     return expired
+
+
+def _tell(teacher, text, subject) -> None:
+    """A message to a teacher, in their language."""
+    with force_locale(teacher.language):
+        body = text(subject)
+    replies.queue_reply(
+        school_id=teacher.school_id,
+        to_phone=teacher.phone,
+        body=body,
+        purpose="teacher_reply",
+        language=teacher.language,
+    )
 
 
 def _cancel(command, *, teacher, school: School) -> str:

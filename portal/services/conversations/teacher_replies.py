@@ -12,6 +12,7 @@ from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, BroadcastStatus
 from portal.services.broadcasting.preview import Preview
 from portal.services.common import clock, dates
+from portal.services.delivery import digests
 from portal.services.media.refusals import human_size
 from portal.services.wording.parent_messages import KIND_LABELS
 
@@ -84,6 +85,7 @@ def preview_text(broadcast: Broadcast, shown: Preview, *, notes: list[str] = ())
         ),
         _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
         _("When: %(when)s", when=when_text(broadcast)),
+        *waiting_lines(shown),
         *holiday_line(shown),
         *parts_line(shown),
         _("Languages: %(languages)s", languages=languages_text(shown.languages)),
@@ -229,6 +231,30 @@ def holiday_line(shown: Preview) -> list[str]:
     return [_("That day is %(holiday)s; it is sent anyway.", holiday=shown.holiday.label(locale()))]
 
 
+def waiting_lines(shown: Preview) -> list[str]:
+    """How parents get it when it waits: in the daily digest, or the next morning for those
+    who had the school's most messages today."""
+    if shown.digest_at is not None:
+        return [
+            _(
+                "Parents get it in the daily digest at %(when)s, in one message with the "
+                "day's other notices.",
+                when=dates.format_dual_datetime(shown.digest_at, locale()),
+            )
+        ]
+    if shown.at_cap:
+        return [
+            _(
+                "Parents at the daily limit (%(cap)s a day): %(count)s; they get this one at "
+                "%(when)s.",
+                count=n(shown.at_cap),
+                cap=n(shown.daily_cap),
+                when=dates.format_dual_datetime(shown.next_morning, locale()),
+            )
+        ]
+    return []
+
+
 def when_text(broadcast: Broadcast) -> str:
     if broadcast.scheduled_at <= clock.now() + timedelta(minutes=1):
         return _("now")
@@ -244,6 +270,18 @@ def languages_text(given: list[str]) -> str:
 
 
 def scheduled_text(broadcast: Broadcast) -> str:
+    school = broadcast.school
+    if (
+        digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
+    ):  # a file goes alone
+        return _(
+            "#%(id)s will reach parents in the daily digest at %(when)s. "
+            "Reply CANCEL %(id)s to stop it.",
+            id=n(broadcast.id),
+            when=dates.format_dual_datetime(
+                digests.next_digest_at(school, broadcast.scheduled_at), locale()
+            ),
+        )
     if broadcast.scheduled_at <= clock.now() + timedelta(minutes=1):
         return _("Sending #%(id)s now. Reply STATUS %(id)s to see how it goes.", id=n(broadcast.id))
     return _(

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from portal.models import ScheduleStatus, School, Source
 from portal.services.broadcasting import broadcasts, preview, targets
-from portal.services.common import clock, dates
+from portal.services.common import dates
 from portal.services.conversations import teacher_replies
 from portal.services.schedules import describe, schedules
 from portal.services.wording.parent_messages import KIND_LABELS
@@ -55,7 +55,7 @@ def _not_allowed(wanted: list[str], *, teacher, school: School) -> str | None:
     if school.teachers_may_target_any:
         return None
     mine = {c.id for c in teacher.classes}
-    others = [c.name for c in classes if c.id not in mine]
+    others = [teacher_replies.class_name(c) for c in classes if c.id not in mine]
     if not others:
         return None
     return _(
@@ -78,6 +78,7 @@ def preview_text(schedule, *, school: School) -> str:
         ),
         _("When: %(rule)s (Nepal time)", rule=describe.describe_schedule(schedule)),
         _("Parents: %(count)s", count=n(shown.receiving)),
+        *teacher_replies.waiting_lines(shown),
         _("Next:"),
         *(f"• {occurrence_text(o, locale)}" for o in upcoming),
         *(skipped_text(s, locale) for s in skipped),
@@ -112,9 +113,31 @@ def skipped_text(skipped, locale: str) -> str:
 
 
 def confirm(schedule) -> str:
-    """YES to a draft schedule: it starts from its next occurrence after now."""
+    """YES to a draft schedule: it starts from its next occurrence after now (once, however
+    often the YES comes)."""
+    if not schedules.take_draft(schedule, to=ScheduleStatus.ACTIVE):
+        return not_waiting_text(schedule)
     schedules.activate(schedule)
+    schedules.record_created(schedule)
     return started_text(schedule)
+
+
+def not_waiting_text(schedule) -> str:
+    if schedule.status == ScheduleStatus.STOPPED:
+        return _("That recurring broadcast was discarded or stopped. Nothing will be sent.")
+    return _(
+        "Recurring broadcast %(id)s is already on. Pause or stop it in the portal "
+        "(Recurring broadcasts).",
+        id=teacher_replies.n(schedule.id),
+    )
+
+
+def expired_text(schedule) -> str:
+    return _(
+        "The recurring broadcast you previewed (%(rule)s) waited more than a day and has "
+        "expired. Nothing will be sent; send it again if it is still needed.",
+        rule=describe.describe_schedule(schedule),
+    )
 
 
 def started_text(schedule) -> str:
@@ -131,5 +154,6 @@ def started_text(schedule) -> str:
 
 
 def decline(schedule) -> str:
-    schedule.status, schedule.stopped_at = ScheduleStatus.STOPPED, clock.now()
+    if not schedules.take_draft(schedule, to=ScheduleStatus.STOPPED):
+        return not_waiting_text(schedule)
     return _("Discarded the recurring broadcast. Nothing will be sent.")

@@ -2,7 +2,8 @@
 never hold the same one), read with everything a sender needs; leases that ran out
 given back; when the next waiting delivery is due."""
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from flask import current_app, g
 
 from portal.extensions import db
 from portal.models import (
+    DIGEST,
     Broadcast,
     Delivery,
     DeliveryStatus,
@@ -19,7 +21,9 @@ from portal.models import (
     Student,
 )
 from portal.services.common import clock
+from portal.services.delivery import digests
 from portal.services.wording import parent_messages
+from portal.services.wording.digest_messages import DigestItem
 
 _deliveries, _schools = Delivery.__table__, School.__table__
 
@@ -53,6 +57,8 @@ class Job:
     due: float = 0.0
     followed: bool = False  # a long message's first part: its next part goes after it
     media_id_used: str | None = None  # the Meta media id a photo or PDF went with
+    # A digest's held messages, in order (empty for every other delivery).
+    items: list[DigestItem] = field(default_factory=list)
 
 
 # What a sender reads of each claimed delivery and its guardian, as plain rows.
@@ -64,6 +70,8 @@ JOBS = (
         _deliveries.c.id,
         _deliveries.c.broadcast_id,
         _deliveries.c.school_id,
+        _deliveries.c.guardian_id,
+        _deliveries.c.purpose,
         _deliveries.c.student_ids,
         _deliveries.c.to_phone,
         _deliveries.c.body,
@@ -124,24 +132,41 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
     return sorted(claimed.scalars())
 
 
+class BatchLease:
+    """A claimed batch's lease, kept while its sender lives: renewed once a third of it
+    has passed, so the lease can be short and a dead sender's batch is free soon after."""
+
+    def __init__(self, delivery_ids: list[int]):
+        self.ids, self.renewed = delivery_ids, time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self.renewed >= lease().total_seconds() / 3
+
+    def renew(self) -> int:
+        """Extend the lease of the batch's deliveries still being sent (the caller
+        commits); how many."""
+        self.renewed = time.monotonic()
+        result = db.session.execute(
+            sa.update(_deliveries)
+            .where(_deliveries.c.id.in_(self.ids), _deliveries.c.status == DeliveryStatus.SENDING)
+            .values(lease_until=clock.now() + lease())
+        )
+        return result.rowcount
+
+
 def load_jobs(delivery_ids: list[int]) -> list[Job]:
     """The claimed deliveries with their guardians, broadcasts, schools and the children to
-    name. A sender reads each broadcast and school once per task (the pause and cancel
-    checks read the database before every message anyway)."""
+    name (and a digest's held messages). A sender reads each broadcast and school once per
+    task (the pause and cancel checks read the database before every message anyway)."""
     rows = db.session.execute(JOBS, {"ids": delivery_ids}).all()
-    student_ids = {sid for row in rows for sid in row.student_ids}
-    names = (
-        db.session.execute(
-            sa.select(Student.id, Student.name, Student.name_ne, SchoolClass)
-            .join(SchoolClass)
-            .where(Student.id.in_(student_ids))
-        ).all()
-        if student_ids
-        else []
-    )
-    children = {
-        sid: parent_messages.Child(name, ne, c.name, c.name_ne) for sid, name, ne, c in names
-    }
+    carried = digests.waiting_items([row.id for row in rows if row.purpose == DIGEST])
+    children = _children({sid for row in (*rows, *carried) for sid in row.student_ids or ()})
+    named = lambda ids: [children[i] for i in ids or () if i in children]  # noqa: E731
+    items: dict[int, list[DigestItem]] = {}
+    for item in carried:
+        broadcast = _kept(Broadcast, item.broadcast_id)
+        carried_item = DigestItem(broadcast, named(item.student_ids), item.id)
+        items.setdefault(item.digest_id, []).append(carried_item)
     return [
         Job(
             delivery=row,
@@ -150,10 +175,25 @@ def load_jobs(delivery_ids: list[int]) -> list[Job]:
             else None,
             broadcast=_kept(Broadcast, row.broadcast_id),
             school=_kept(School, row.school_id),
-            children=[children[i] for i in row.student_ids if i in children],
+            children=named(row.student_ids),
+            items=items.get(row.id, []),
         )
         for row in rows
     ]
+
+
+def _children(student_ids: set[int]) -> dict[int, parent_messages.Child]:
+    """The students as messages name them, by id."""
+    if not student_ids:
+        return {}
+    names = db.session.execute(
+        sa.select(Student.id, Student.name, Student.name_ne, SchoolClass)
+        .join(SchoolClass)
+        .where(Student.id.in_(student_ids))
+    ).all()
+    return {
+        sid: parent_messages.Child(name, ne, c.name, c.name_ne, sid) for sid, name, ne, c in names
+    }
 
 
 def _kept(model, object_id: int | None):

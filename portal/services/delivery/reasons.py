@@ -7,6 +7,7 @@ from portal.models import DeliveryStatus
 from portal.whatsapp import errors
 
 OPTED_OUT = "opted out"  # the stored reason of a skipped delivery whose guardian said STOP
+DAILY_CAP = "daily cap"  # the stored reason of a delivery waiting for the next day (caps.py)
 
 
 def code_reason(code: int | None) -> str:
@@ -18,6 +19,8 @@ def delivery_reason(delivery) -> str | None:
     """Why a delivery failed, is waiting again or was skipped."""
     if delivery.status == DeliveryStatus.SKIPPED and delivery.error_reason == OPTED_OUT:
         return _("Opted out (replied STOP)")
+    if delivery.status == DeliveryStatus.PENDING and delivery.error_reason == DAILY_CAP:
+        return _("This parent had the day's most messages: it goes the next morning.")
     if delivery.error_code is not None:
         return code_reason(delivery.error_code)
     return delivery.error_reason

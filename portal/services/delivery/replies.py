@@ -4,10 +4,11 @@ same engine sends them: leases, rate limits, retries, statuses."""
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import Delivery, DeliveryStatus
-from portal.services.common import clock
+from portal.models import DailyReply, Delivery, DeliveryStatus
+from portal.services.common import clock, dates
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 
 
@@ -54,3 +55,27 @@ def replied_recently(
         Delivery.created_at > clock.now() - within,
     )
     return db.session.scalar(query.limit(1)) is not None
+
+
+def first_today(*, school_id: int, to_phone: str, purpose: str) -> bool:
+    """Claim today's (Nepal day's) one courtesy reply of this purpose to this number: True
+    for the first caller only. A primary key decides, not a read before a write, so six
+    messages processed at once by six workers still get one reply."""
+    values = {
+        "school_id": school_id,
+        "phone": to_phone[:32],
+        "purpose": purpose,
+        "day": clock.now().astimezone(dates.NEPAL).date(),
+        "created_at": clock.now(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyReply)
+    statement = insert.values(values).on_conflict_do_nothing()
+    return db.session.execute(statement).rowcount == 1
+
+
+def courtesy_due(*, school_id: int, to_phone: str, purpose: str) -> bool:
+    """Whether this number should get its courtesy reply now: none in the last day, and
+    the day's one not taken by another message (see `first_today`)."""
+    recent = replied_recently(school_id=school_id, to_phone=to_phone, purpose=purpose)
+    return not recent and first_today(school_id=school_id, to_phone=to_phone, purpose=purpose)

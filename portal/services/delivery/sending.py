@@ -13,20 +13,32 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
-from portal.models import Delivery, DeliveryStatus, School
+from portal.models import DIGEST, Delivery, DeliveryStatus, School
 from portal.services.common import clock
 from portal.services.common.secrets import decrypt
-from portal.services.delivery import alerts, media_sending, parts, ratelimit, statuses
+from portal.services.delivery import (
+    alerts,
+    caps,
+    digests,
+    media_sending,
+    parts,
+    ratelimit,
+    statuses,
+)
 from portal.services.delivery.claims import Job
 from portal.services.delivery.ledger import Ledger
+from portal.services.delivery.reasons import DAILY_CAP
 from portal.services.media import uploads
-from portal.services.wording import long_messages, parent_messages
+from portal.services.wording import digest_messages, long_messages, parent_messages
 from portal.services.wording.template_texts import TEMPLATE_PURPOSE
 from portal.services.wording.templates import choose_template
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
 from portal.whatsapp.errors import reason as error_reason
 
 MAX_ATTEMPTS = 12
+# Direct messages Sandesh starts itself (not replies): outside the reader's 24-hour window
+# they go as the reminder template.
+STAFF_ALERTS = ("absence_streak",)
 WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Meta's 24 hours
 
 
@@ -54,11 +66,15 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
     if (wait := job.due - time.monotonic()) > 0:
         time.sleep(wait)
     cancelled, paused = ledger.gate(delivery)
-    if cancelled or paused:
+    if cancelled or paused or _nothing_to_carry(job):
         _release(job)
-        if cancelled:
+        if not paused:
             return _finish(delivery, status=DeliveryStatus.CANCELLED)
         return _defer(delivery, 60, counts_as_attempt=False)
+    if (later := _capped(job)) is not None:
+        _release(job)
+        wait = (later - clock.now()).total_seconds()
+        return _defer(delivery, wait, counts_as_attempt=False, error_reason=DAILY_CAP)
     number, to = sender_number(job.school), recipient(job.guardian, delivery.to_phone)
     try:
         wamid, sent_as, language = _send_message(job, transport, number, to)
@@ -67,6 +83,8 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
         return _handle_error(job, exc)
     if ledger.accepted(delivery, wamid=wamid, sent_as=sent_as, language=language):
         statuses.apply_pending(wamid)
+    if delivery.purpose == DIGEST:
+        digests.mirror(delivery.id)  # the messages it carries are sent too
     if job.followed or delivery.first_id is not None:
         parts.release_after(delivery)
     return DeliveryStatus.ACCEPTED
@@ -87,6 +105,34 @@ def upload_media_first(broadcast, transport) -> None:
         )
     except (GraphError, TransportError) as exc:
         current_app.logger.warning("broadcast %s: upload failed (%r)", broadcast.id, exc)
+
+
+def _nothing_to_carry(job: Job) -> bool:
+    """A digest with nothing left to carry (every message cancelled meanwhile, or too long
+    for its template: those go on their own): it is not sent."""
+    if job.delivery.purpose != DIGEST:
+        return False
+    if job.items and not _as_text(job):
+        lang = choose_template(job.school, "digest", job.guardian.language)[1]
+        keep = digest_messages.fitting(job.items, job.school, job.children, lang)
+        if keep < len(job.items):  # committed before the digest goes without them
+            gone = [item.delivery_id for item in job.items[keep:]]
+            digests.let_go(gone, alone=keep == 0)
+            db.session.commit()
+            job.items = job.items[:keep]
+    return not job.items
+
+
+def _as_text(job: Job) -> bool:
+    """Whether the message goes as free-form text (the guardian's window is open)."""
+    return window_open(job.guardian) and job.delivery.sent_as != "template"
+
+
+def _capped(job: Job):
+    """When this message may go under the school's daily cap, if not now."""
+    if not caps.counts(job.school, job.broadcast, job.delivery):
+        return None
+    return caps.wait_until(job.school, job.delivery.guardian_id)
 
 
 def _pair(job: Job) -> str:
@@ -135,6 +181,8 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
     }
     if delivery.body is not None:  # a direct reply, or a later part of a long message
         return _send_written(job, transport, common)
+    if delivery.purpose == DIGEST:
+        return _send_digest(job, transport, common)
     school = broadcast.school
     if broadcast.media_file_id is not None:  # a photo or PDF with the words
         inside = window_open(guardian) and delivery.sent_as != "template"
@@ -157,16 +205,33 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
 
 def _send_written(job: Job, transport, common: dict) -> tuple[str, str, str]:
     """A message whose words were written down already: a direct reply (text: the person
-    just wrote), or a later part of a long message (text, or `sandesh_continued`)."""
+    just wrote), a staff alert (outside the reader's window: the reminder template), or a
+    later part of a long message (text, or `sandesh_continued`)."""
     delivery = job.delivery
     if delivery.sent_as != "template":
         return transport.send_text(body=delivery.body, **common), "text", delivery.language or ""
-    name, lang = choose_template(job.school, "continued", delivery.language or "ne")
-    params = long_messages.continuation_params(
-        job.school.display_name(lang), delivery.part, delivery.parts, delivery.body, lang
-    )
+    if delivery.purpose in STAFF_ALERTS:
+        name, lang = choose_template(job.school, "reminder", delivery.language or "ne")
+        params = {"school": job.school.display_name(lang), "message": delivery.body}
+    else:
+        name, lang = choose_template(job.school, "continued", delivery.language or "ne")
+        params = long_messages.continuation_params(
+            job.school.display_name(lang), delivery.part, delivery.parts, delivery.body, lang
+        )
     wamid = transport.send_template(name=name, language=lang, params=params, **common)
     return wamid, "template", lang
+
+
+def _send_digest(job: Job, transport, common: dict) -> tuple[str, str, str]:
+    """The guardian's held messages in one: text inside the window, else the digest template."""
+    guardian, school = job.guardian, job.school
+    if _as_text(job):
+        body = digest_messages.render_digest(job.items, school, job.children, guardian.language)
+        return transport.send_text(body=body, **common), "text", guardian.language
+    name, language = choose_template(school, "digest", guardian.language)
+    params = digest_messages.digest_params(job.items, school, job.children, language)
+    wamid = transport.send_template(name=name, language=language, params=params, **common)
+    return wamid, "template", language
 
 
 def _write_down(job: Job, plan, language: str) -> None:
@@ -190,8 +255,11 @@ def _finish(delivery: sa.Row, *, status: str, code=None, reason=None) -> str:
     values = {"status": status, "error_code": code, "error_reason": reason}
     if status == DeliveryStatus.FAILED:
         values["failed_at"] = clock.now()
-    if _update_sending(delivery, **values) and delivery.broadcast_id is not None:
-        parts.end_with(delivery, status, reason)
+    if _update_sending(delivery, **values):
+        if delivery.purpose == DIGEST:
+            digests.mirror(delivery.id)
+        elif delivery.broadcast_id is not None:
+            parts.end_with(delivery, status, reason)
     return status
 
 
@@ -211,7 +279,8 @@ def _handle_error(job: Job, exc: Exception) -> str:
     delivery, action = job.delivery, classify(exc)
     code = getattr(exc, "code", None)
     detail = (getattr(exc, "details", "") or str(exc) or str(error_reason(exc)))[:300]
-    if action is Action.RESEND_AS_TEMPLATE and delivery.body is not None:
+    templated = delivery.body is None or delivery.purpose in STAFF_ALERTS
+    if action is Action.RESEND_AS_TEMPLATE and not templated:
         return _finish(
             delivery, status=DeliveryStatus.FAILED, code=code, reason=detail
         )  # no template fits

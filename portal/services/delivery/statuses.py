@@ -6,9 +6,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import PROGRESS, Delivery, DeliveryStatus, StatusEvent
+from portal.models import DIGEST, PROGRESS, Delivery, DeliveryStatus, StatusEvent
 from portal.services.common import clock
-from portal.services.delivery import alerts
+from portal.services.delivery import alerts, digests
 from portal.whatsapp.errors import Action, backoff_seconds, classify
 
 TIMESTAMP_COLUMN = {
@@ -38,6 +38,7 @@ _DELIVERY_COLUMNS = (
     _deliveries.c.wamid,
     _deliveries.c.attempts,
     _deliveries.c.school_id,
+    _deliveries.c.purpose,
 )
 BY_WAMID = sa.select(*_DELIVERY_COLUMNS).where(_deliveries.c.wamid == sa.bindparam("wamid"))
 BY_ID = sa.select(*_DELIVERY_COLUMNS).where(_deliveries.c.id == sa.bindparam("delivery_id"))
@@ -117,11 +118,11 @@ def take(*, school_id: int | None, update) -> bool:
     event = {
         "school_id": school_id,
         "wamid": update.wamid,
-        "status": update.status,
+        "status": update.status[:16],
         "occurred_at": update.timestamp,
         "callback_data": (update.callback_data or "")[:512] or None,
         "error_code": getattr(first_error, "code", None),
-        "error_title": (str(getattr(first_error, "title", "") or "") or None),
+        "error_title": (str(getattr(first_error, "title", "") or "")[:300] or None),
         "delivery_id": delivery.id if delivery is not None else None,
         "applied_at": now if delivery is not None else None,
         "created_at": now,
@@ -172,6 +173,8 @@ def _apply(delivery: sa.Row, event) -> None:
     elif event["status"] in FORWARD:
         params = {"delivery_id": delivery.id, "at": event["occurred_at"]}
         db.session.execute(FORWARD[event["status"]], params)
+    if delivery.purpose == DIGEST:
+        digests.mirror(delivery.id)  # the messages it carries read as it does
 
 
 def _apply_failure(delivery: sa.Row, event) -> None:

@@ -59,3 +59,22 @@ def mark_absent(
     )
     marked = set(db.session.scalars(statement))
     return [student_id for student_id in student_ids if student_id in marked]
+
+
+def absent_days(student_ids: list[int], *, first: date, last: date) -> dict[int, list[date]]:
+    """Each of these students' absent days from `first` to `last`, in order."""
+    found: dict[int, list[date]] = {student_id: [] for student_id in student_ids}
+    if not student_ids:
+        return found
+    rows = db.session.execute(
+        sa.select(AttendanceRecord.student_id, AttendanceRecord.day)
+        .where(
+            AttendanceRecord.student_id.in_(student_ids),
+            AttendanceRecord.day >= first,
+            AttendanceRecord.day <= last,
+        )
+        .order_by(AttendanceRecord.day)
+    )
+    for student_id, day in rows:
+        found[student_id].append(day)
+    return found

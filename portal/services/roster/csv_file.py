@@ -71,6 +71,10 @@ def read_csv(data: bytes) -> tuple[list[Record], list[RowError]]:
         return [], [RowError(line, "", reason)]
     if not text.strip():
         return [], [RowError(1, "", _l("The file is empty."))]
+    if "\x00" in text:  # no database text holds NUL; a UTF-16 file read as UTF-8 is full of it
+        line = text[: text.index("\x00")].count("\n") + 1
+        reason = _l("The file holds NUL characters. Save it as “CSV UTF-8” and try again.")
+        return [], [RowError(line, "", reason)]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         return _records(reader)

@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import Broadcast, RecurringSchedule, ScheduleStatus, Source
+from portal.models import Broadcast, Kind, RecurringSchedule, ScheduleStatus, Source
+from portal.services.attendance import months
 from portal.services.broadcasting import broadcasts
 from portal.services.common import clock
 from portal.services.schedules import schedules
@@ -92,6 +93,8 @@ def _make_broadcast(schedule: RecurringSchedule, due_on, due_at) -> Broadcast | 
                 author_teacher_id=schedule.author_teacher_id,
             )
             broadcast.schedule_id, broadcast.occurrence_on = schedule.id, due_on
+            if schedule.kind == Kind.ATTENDANCE:  # the month before, as the calendar has it
+                broadcast.attendance_month = months.summary_month(schedule.school_id, due_on)
             db.session.flush()
     except IntegrityError:  # made already: the unique (schedule, day) says so
         return None

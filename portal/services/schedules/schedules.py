@@ -1,7 +1,7 @@
 """Recurring schedules: made (checked like a broadcast, plus its rule), changed (only the
 occurrences still to come), paused, resumed and stopped; each change audited."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,13 +16,15 @@ from portal.models import (
     ScheduleStatus,
     School,
 )
+from portal.services.attendance import months
 from portal.services.broadcasting import broadcasts
-from portal.services.common import audit, clock
+from portal.services.common import audit, clock, send_times
 from portal.services.common.dates import NEPAL
 from portal.services.schedules import rules
 
 KINDS = (Kind.NOTICE, Kind.HOMEWORK, Kind.EVENT)
-HORIZON = timedelta(days=366)  # a start or end further ahead is a typo for a year
+# A start or end further ahead than the one rule for send times allows (services/common/
+# send_times: a year) is a typo for a year; each occurrence's broadcast is checked again.
 RULE_FIELDS = ("every", "at", "weekdays", "bs_day", "on_holiday", "starts_on", "ends_on")
 TEXT_FIELDS = ("kind", "targets", "subject", "body_en", "body_ne")
 
@@ -55,8 +57,8 @@ def checked_rule(
         raise ScheduleError(_l("Choose what happens on a holiday."), "on_holiday")
     today = clock.now().astimezone(NEPAL).date()
     starts_on = starts_on or today
-    if starts_on - today > HORIZON or (ends_on and ends_on - today > HORIZON):
-        raise ScheduleError(_l("That date is more than a year away. Check the year."), "ends_on")
+    _check_ahead(starts_on, at, "starts_on", today=today)
+    _check_ahead(ends_on, at, "ends_on", today=today)
     if ends_on is not None and ends_on < max(starts_on, today):
         raise ScheduleError(_l("The last day is before the first."), "ends_on")
     return {
@@ -70,8 +72,21 @@ def checked_rule(
     }
 
 
-def _check_texts(school: School, values: dict) -> dict:
-    if values["kind"] not in KINDS:
+def _check_ahead(day: date | None, at: time, field: str, *, today: date) -> None:
+    """A first or last day whose send time the one rule for send times refuses (more than
+    a year ahead: a mistyped year) is refused here, on its own field."""
+    if day is None or day <= today:
+        return
+    try:
+        send_times.check_send_time(rules.moment(day, at), now=clock.now())
+    except send_times.SendTimeError:
+        raise ScheduleError(
+            _l("That date is more than a year away. Check the year."), field
+        ) from None
+
+
+def _check_texts(school: School, values: dict, kinds=KINDS) -> dict:
+    if values["kind"] not in kinds:
         raise ScheduleError(_l("Unknown kind of message."), "kind")
     body_en = (values.get("body_en") or "").strip() or None
     body_ne = (values.get("body_ne") or "").strip() or None
@@ -99,6 +114,8 @@ def create_schedule(
     author_user_id: int | None = None,
     author_teacher_id: int | None = None,
     status: str = ScheduleStatus.ACTIVE,
+    kinds=KINDS,
+    api_token_id: int | None = None,
 ) -> RecurringSchedule:
     """A checked schedule with its next occurrence (a draft's is found when confirmed)."""
     schedule = RecurringSchedule(
@@ -108,26 +125,34 @@ def create_schedule(
         author_user_id=author_user_id,
         author_teacher_id=author_teacher_id,
         missed=0,
-        **_check_texts(school, texts),
+        created_at=clock.now(),  # a teacher's draft expires a day after this
+        **_check_texts(school, texts, kinds),
         **checked_rule(**rule),
     )
     _plan_next(schedule, require=True)
     db.session.add(schedule)
     db.session.flush()
-    if author_user_id is not None or source != "teacher":
-        _audit(schedule, "schedule.create", author_user_id, {"every": [None, schedule.every]})
+    if status == ScheduleStatus.ACTIVE:  # a teacher's draft is recorded when confirmed
+        record_created(schedule, user_id=author_user_id, api_token_id=api_token_id)
     return schedule
 
 
+def record_created(schedule: RecurringSchedule, **actor) -> None:
+    """The audit row of a schedule that starts: by a portal user, a teacher or a token."""
+    if schedule.author_teacher_id is not None and not actor.get("user_id"):
+        actor = {"teacher_id": schedule.author_teacher_id}
+    _audit(schedule, "schedule.create", changes={"every": [None, schedule.every]}, **actor)
+
+
 def update_schedule(
-    *, schedule: RecurringSchedule, user_id: int | None, rule: dict, texts: dict
+    *, schedule: RecurringSchedule, user_id: int | None, rule: dict, texts: dict, kinds=KINDS
 ) -> dict:
     """Change what and when; occurrences already made stay as they were."""
-    new = _check_texts(schedule.school, texts) | checked_rule(**rule)
+    new = _check_texts(schedule.school, texts, kinds) | checked_rule(**rule)
     changes = audit.diff(schedule, (*TEXT_FIELDS, *RULE_FIELDS), new)
     if changes:
         _plan_next(schedule, require=schedule.status == ScheduleStatus.ACTIVE)
-        _audit(schedule, "schedule.update", user_id, changes)
+        _audit(schedule, "schedule.update", user_id=user_id, changes=changes)
     return changes
 
 
@@ -175,49 +200,50 @@ def activate(schedule: RecurringSchedule) -> None:
     _plan_next(schedule, require=False)
 
 
-def pause(*, schedule: RecurringSchedule, user_id: int | None) -> bool:
+def pause(*, schedule: RecurringSchedule, user_id: int | None, api_token_id=None) -> bool:
     """Stop sending until resumed (occurrences meanwhile are not sent); False if not active."""
     if schedule.status != ScheduleStatus.ACTIVE:
         return False
     schedule.status, schedule.paused_at = ScheduleStatus.PAUSED, clock.now()
-    _audit(schedule, "schedule.pause", user_id, {"status": ["active", "paused"]})
+    changes = {"status": ["active", "paused"]}
+    _audit(schedule, "schedule.pause", user_id=user_id, api_token_id=api_token_id, changes=changes)
     return True
 
 
-def resume(*, schedule: RecurringSchedule, user_id: int | None) -> bool:
+def resume(*, schedule: RecurringSchedule, user_id: int | None, api_token_id=None) -> bool:
     """Send again from the next occurrence after now; False if it was not paused."""
     if schedule.status != ScheduleStatus.PAUSED:
         return False
     schedule.status, schedule.paused_at = ScheduleStatus.ACTIVE, None
     _plan_next(schedule, require=False)
-    _audit(schedule, "schedule.resume", user_id, {"status": ["paused", schedule.status]})
+    changes = {"status": ["paused", schedule.status]}
+    _audit(schedule, "schedule.resume", user_id=user_id, api_token_id=api_token_id, changes=changes)
     return True
 
 
-def stop(*, schedule: RecurringSchedule, user_id: int | None) -> bool:
+def stop(*, schedule: RecurringSchedule, user_id: int | None, api_token_id=None) -> bool:
     """Never send again; False if it had already stopped."""
     if schedule.status == ScheduleStatus.STOPPED:
         return False
     before = schedule.status
     schedule.status, schedule.stopped_at = ScheduleStatus.STOPPED, clock.now()
     schedule.next_on = schedule.next_at = None
-    _audit(schedule, "schedule.stop", user_id, {"status": [before, "stopped"]})
+    changes = {"status": [before, "stopped"]}
+    _audit(schedule, "schedule.stop", user_id=user_id, api_token_id=api_token_id, changes=changes)
     return True
 
 
-def _audit(schedule: RecurringSchedule, action: str, user_id: int | None, changes: dict) -> None:
+def _audit(schedule: RecurringSchedule, action: str, *, changes: dict, **actor) -> None:
+    """Recorded with its actor: a portal user, a teacher or an API token."""
     audit.record(
-        school_id=schedule.school_id,
-        user_id=user_id,
-        action=action,
-        target=schedule,
-        changes=changes,
+        school_id=schedule.school_id, action=action, target=schedule, changes=changes, **actor
     )
 
 
 def sample_broadcast(schedule: RecurringSchedule, occurrence=None) -> Broadcast:
     """An unsaved broadcast as the schedule's occurrence would make it, for previews."""
-    return Broadcast(
+    day = occurrence.on if occurrence else clock.now().astimezone(NEPAL).date()
+    broadcast = Broadcast(
         school_id=schedule.school_id,
         kind=schedule.kind,
         source="schedule",
@@ -226,7 +252,44 @@ def sample_broadcast(schedule: RecurringSchedule, occurrence=None) -> Broadcast:
         body_en=schedule.body_en,
         body_ne=schedule.body_ne,
         scheduled_at=occurrence.at if occurrence else clock.now(),
-        occurrence_on=occurrence.on if occurrence else clock.now().astimezone(NEPAL).date(),
+        occurrence_on=day,
+    )
+    if schedule.kind == Kind.ATTENDANCE:
+        broadcast.attendance_month = months.summary_month(schedule.school_id, day)
+    return broadcast
+
+
+def take_draft(schedule: RecurringSchedule, *, to: str) -> bool:
+    """Move a teacher's draft on (active or stopped); True only for the one caller that did,
+    so a YES that comes twice, or a YES and a NO at once, act only once."""
+    values = {"status": to}
+    if to == ScheduleStatus.STOPPED:
+        values["stopped_at"] = clock.now()
+    result = db.session.execute(
+        sa.update(RecurringSchedule)
+        .where(
+            RecurringSchedule.id == schedule.id, RecurringSchedule.status == ScheduleStatus.DRAFT
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(schedule)
+    return result.rowcount == 1
+
+
+def stale_drafts(*, older_than: datetime, limit: int = 200) -> list[RecurringSchedule]:
+    """Teachers' drafts that waited too long for their YES, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(RecurringSchedule)
+            .where(
+                RecurringSchedule.status == ScheduleStatus.DRAFT,
+                RecurringSchedule.author_teacher_id.is_not(None),
+                RecurringSchedule.created_at <= older_than,
+            )
+            .order_by(RecurringSchedule.id)
+            .limit(limit)
+        )
     )
 
 

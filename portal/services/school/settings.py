@@ -12,6 +12,7 @@ from portal.services.common import audit
 from portal.services.common.secrets import encrypt
 from portal.services.delivery import alerts
 from portal.services.roster.records import Conflict
+from portal.services.school import school_year
 
 GENERAL_FIELDS = (
     "name",
@@ -39,6 +40,8 @@ def update_school(
     """Change the school's settings, auditing general and WhatsApp changes apart (the
     token masked); returns every change. A number another school uses is refused."""
     _check_phone_number_id(school=school, phone_number_id=phone_number_id)
+    quiet = tuple(values.get(f, getattr(school, f)) for f in ("quiet_start", "quiet_end"))
+    school_year.check_digest_time(school.digest_at, quiet, field="quiet_start")
     general = _readable(audit.diff(school, GENERAL_FIELDS, values))
     whatsapp = audit.diff(school, ("phone_number_id",), {"phone_number_id": phone_number_id})
     whatsapp.update(_set_token(school, access_token, remove=remove_token))

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models import Kind
 from portal.services.common import clock, dates
+from portal.services.wording import attendance_summary
 from portal.services.wording.template_texts import DEFAULT_TEMPLATES, TEMPLATE_PURPOSE
 
 KIND_LABELS = {
@@ -18,6 +19,7 @@ KIND_LABELS = {
     "absence": _l("Absence"),
     "event": _l("Event"),
     "emergency": _l("Emergency"),
+    "attendance": _l("Monthly attendance"),
 }
 
 
@@ -29,6 +31,7 @@ class Child:
     name_ne: str | None
     class_name: str
     class_name_ne: str
+    student_id: int | None = None  # None: a stand-in for the preview
 
     def label(self, lang: str) -> str:
         if lang == "ne":
@@ -72,17 +75,28 @@ def _frame(broadcast, school, children: list[Child], lang: str) -> str:
         header = f"*{school.display_name(lang)}* · {KIND_LABELS[broadcast.kind]}"
         who = _("For %(children)s", children=children_label(children, lang))
         lines = [header, f"{who} · {day}", ""]
-        if broadcast.kind == Kind.ABSENCE:
-            lines.append(
-                _("Marked absent today: %(children)s.", children=children_label(children, lang))
-            )
-        if broadcast.subject:
-            lines.append(_("Subject: %(subject)s", subject=broadcast.subject))
-        text = teacher_text(broadcast, lang)
-        if text:
-            lines.append(text)
+        lines += body_lines(broadcast, children, lang)
         lines += ["", _("Reply STOP to stop these messages.")]
         return "\n".join(lines)
+
+
+def body_lines(broadcast, children: list[Child], lang: str, *, subject=True) -> list[str]:
+    """What the message says under its header (the caller forces the locale): an absence
+    or an attendance summary in Sandesh's words, the subject, the school's own text."""
+    lines = []
+    if broadcast.kind == Kind.ABSENCE:
+        lines.append(
+            _("Marked absent today: %(children)s.", children=children_label(children, lang))
+        )
+    if broadcast.kind == Kind.ATTENDANCE:
+        lines += [attendance_summary.heading(broadcast, lang)]
+        lines += attendance_summary.child_lines(broadcast, children, lang)
+    if broadcast.subject and subject:
+        lines.append(_("Subject: %(subject)s", subject=broadcast.subject))
+    text = teacher_text(broadcast, lang)
+    if text:
+        lines.append(text)
+    return lines
 
 
 def render_text(broadcast, school, children: list[Child], language: str) -> str:
@@ -100,9 +114,17 @@ def template_params(broadcast, school, children: list[Child], lang: str) -> dict
         "school": lambda: school.display_name(lang),
         "students": lambda: children_label(children, lang),
         "subject": lambda: broadcast.subject or _("all subjects"),
-        "message": lambda: teacher_text(broadcast, lang) or str(KIND_LABELS[broadcast.kind]),
+        "message": lambda: _template_message(broadcast, children, lang),
         "date": lambda: dates.format_dual_date(clock.now(), lang),
+        "month": lambda: attendance_summary.month_label(broadcast, lang),
     }
     names = DEFAULT_TEMPLATES[TEMPLATE_PURPOSE[broadcast.kind]][1]
     with force_locale(lang):
         return {name: values[name]() for name in names}
+
+
+def _template_message(broadcast, children: list[Child], lang: str) -> str:
+    """The `message` parameter: the school's text, or an attendance summary's sentences."""
+    if broadcast.kind == Kind.ATTENDANCE:
+        return " ".join(attendance_summary.child_lines(broadcast, children, lang))
+    return teacher_text(broadcast, lang) or str(KIND_LABELS[broadcast.kind])

@@ -17,6 +17,7 @@ TEMPLATE_PURPOSE = {
     Kind.EMERGENCY: "notice",
     Kind.HOMEWORK: "homework",
     Kind.ABSENCE: "absence",
+    Kind.ATTENDANCE: "attendance",
 }
 # The UTILITY templates Sandesh ships (README: "WhatsApp templates"); a school may rename them.
 DEFAULT_TEMPLATES = {
@@ -24,6 +25,8 @@ DEFAULT_TEMPLATES = {
     "homework": ("sandesh_homework", ["school", "students", "subject", "message"]),
     "absence": ("sandesh_absence", ["school", "students", "date"]),
     "reminder": ("sandesh_reminder", ["school", "message"]),
+    "digest": ("sandesh_digest", ["school", "students", "message"]),
+    "attendance": ("sandesh_attendance", ["school", "month", "message"]),
     # The later parts of a notice too long for one template (numbered: `(2/3)`).
     "continued": ("sandesh_continued", ["school", "part", "message"]),
     # A notice with a photo or a PDF: the file is the template's media header.
@@ -43,7 +46,9 @@ USED_FOR = {
     "notice": "notices, events and emergencies",
     "homework": "homework",
     "absence": "absence alerts",
-    "reminder": "reminders",
+    "reminder": "reminders (and staff alerts, such as a student absent for days)",
+    "digest": "the daily digest: a parent's non-urgent notices of the day in one message",
+    "attendance": "the monthly attendance summary",
     "continued": "the later parts of a long notice, homework or event, numbered (2/3)",
     "notice_image": "notices, homework and events sent with a photo (the photo is the header)",
     "notice_document": "notices, homework and events sent with a PDF (the PDF is the header)",
@@ -93,6 +98,22 @@ BODIES = {
     ("reminder", "ne"): (
         "नमस्ते, {{school}} बाट सम्झना:\n\n{{message}}\n\nयी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
     ),
+    ("digest", "en"): (
+        "Today's messages from {{school}} for {{students}}:\n\n{{message}}\n\n"
+        "Reply STOP to stop these messages."
+    ),
+    ("digest", "ne"): (
+        "नमस्ते, {{school}} बाट {{students}} का लागि आजका सन्देशहरू:\n\n{{message}}\n\n"
+        "यी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
+    ),
+    ("attendance", "en"): (
+        "Attendance at {{school}} in {{month}}:\n\n{{message}}\n\n"
+        "Reply STOP to stop these messages."
+    ),
+    ("attendance", "ne"): (
+        "नमस्ते, {{school}} मा {{month}} महिनाको हाजिरी:\n\n{{message}}\n\n"
+        "यी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
+    ),
     ("continued", "en"): (
         "Continued from {{school}}, part {{part}}:\n\n{{message}}\n\n"
         "Reply STOP to stop these messages."
@@ -110,6 +131,7 @@ EXAMPLES = {
         "students": "Sita Sharma (5A), Hari Sharma (3B)",
         "subject": "Science",
         "date": "22 Nov 2025 · 6 Mangsir 2082",
+        "month": "Mangsir 2082",
         "part": "(2/3)",
     },
     "ne": {
@@ -117,6 +139,7 @@ EXAMPLES = {
         "students": "सीता शर्मा (५क), हरि शर्मा (३ख)",
         "subject": "विज्ञान",
         "date": "२०८२ मंसिर ६ · २२ नोभेम्बर २०२५",
+        "month": "मंसिर २०८२",
         "part": "(२/३)",
     },
 }
@@ -131,6 +154,20 @@ EXAMPLE_MESSAGES = {
     ("homework", "ne"): "पृष्ठ २३, अभ्यास १ देखि ५ सम्म।",
     ("reminder", "en"): "Parents' meeting on Friday at 10:00 in the school hall.",
     ("reminder", "ne"): "शुक्रबार बिहान १०:०० बजे विद्यालयको हलमा अभिभावक भेला हुनेछ।",
+    ("digest", "en"): (
+        "1) Notice: School is closed tomorrow for Tihar. "
+        "2) Homework · Science: Page 23, exercises 1 to 5."
+    ),
+    ("digest", "ne"): (
+        "१) सूचना: तिहारका कारण भोलि विद्यालय बन्द रहनेछ। "
+        "२) गृहकार्य · विज्ञान: पृष्ठ २३, अभ्यास १ देखि ५ सम्म।"
+    ),
+    ("attendance", "en"): (
+        "Sita Sharma (5A): present 20 of 22 school days, absent 2 (5 Mangsir, 12 Mangsir)."
+    ),
+    ("attendance", "ne"): (
+        "सीता शर्मा (५क): २२ विद्यालय दिनमध्ये २० दिन उपस्थित, २ दिन अनुपस्थित (मंसिर ५, मंसिर १२)।"
+    ),
     ("continued", "en"): "Bring the signed form back to the class teacher by Sunday.",
     ("continued", "ne"): "सही गरिएको फारम आइतबारसम्म कक्षा शिक्षकलाई फिर्ता दिनुहोस्।",
 }

@@ -118,3 +118,40 @@ def test_a_nepali_teacher_gets_a_nepali_preview(db, roster, phones, teacher, say
     assert "• २०८२ मंसिर ८ · २४ नोभेम्बर २०२५, ०६:००" in preview
     say(roster["school"], teacher.phone, "होइन")
     assert db.session.scalar(sa.select(RecurringSchedule.status)) == "stopped"
+
+
+def test_a_double_yes_starts_it_once_and_is_recorded_with_the_teacher(
+    db, roster, phones, teacher, say, frozen_clock
+):
+    from flask_babel import force_locale
+
+    from portal.models import AuditLog
+    from portal.services.conversations import teacher_schedules
+
+    say(roster["school"], teacher.phone, "EVERY DAY 6am 5A: Bring your lunch box.")
+    schedule = db.session.scalar(sa.select(RecurringSchedule))
+    say(roster["school"], teacher.phone, "YES")
+    # a second YES for the same draft (two events at once) finds it taken
+    with force_locale("en"):
+        again = teacher_schedules.confirm(schedule)
+    assert again.startswith(f"Recurring broadcast {schedule.id} is already on.")
+    [entry] = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "schedule.create"))
+    assert (entry.teacher_id, entry.actor) == (teacher.id, "teacher")
+
+
+def test_a_draft_schedule_expires_after_a_day_and_the_teacher_is_told(
+    db, roster, phones, teacher, say, frozen_clock
+):
+    from portal.tasks.sweeper import sweep
+
+    say(roster["school"], teacher.phone, "EVERY DAY 6am 5A: Bring your lunch box.")
+    frozen_clock.advance(days=1, minutes=1)
+    sweep.call_local()
+    assert db.session.scalar(sa.select(RecurringSchedule.status)) == "stopped"
+    assert phones.to(teacher.phone)[-1]["body"] == (
+        "The recurring broadcast you previewed (every day at 06:00; not on holidays) waited "
+        "more than a day and has expired. Nothing will be sent; send it again if it is still "
+        "needed."
+    )
+    say(roster["school"], teacher.phone, "YES")
+    assert "There is nothing waiting for your YES." in phones.to(teacher.phone)[-1]["body"]

@@ -5,6 +5,8 @@ read gives Unclear with a reason code from REASONS for the caller to explain and
 """
 
 import logging
+import sys
+import traceback
 from datetime import UTC, datetime
 
 from portal.services.conversations.commands.grammar import read_broadcast
@@ -46,7 +48,12 @@ def parse(text: str, *, now: datetime) -> Command:
     try:
         return read_command(text, now=now)
     except Exception:  # a webhook must never fail on what a person typed
-        log.exception("command parser failed on %r", str(text)[:200])
+        # what the teacher wrote stays out of the log: its length and the traceback's frames
+        log.error(
+            "command parser failed on a %s-character message\n%s",
+            len(str(text)),
+            "".join(traceback.format_tb(sys.exc_info()[2])),
+        )
         return Unclear("unknown_command")
 
 

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import nepali_datetime
 
+from portal.services.common import send_times
 from portal.services.common.dates import NEPAL, to_bs
 from portal.services.conversations.commands.words import fold
 
 FIRST_BS_YEAR = 2070
 DEFAULT_HOUR = 7
-HORIZON = timedelta(days=366)  # further ahead is a typo for a year, not a plan
 PART_HOURS = {"am": 7, "afternoon": 14, "pm": 18, "night": 20}
 
 _MONTHS_AD = (
@@ -197,11 +197,11 @@ def _resolve(spec: _Spec, now: datetime) -> datetime:
         if moment <= now and explicit:
             raise TimeError("past_time")
         moment = moment if moment > now else moment + timedelta(days=1)
-        too_far = moment - now > HORIZON
+        send_times.check_send_time(moment, now=now)  # the one rule for every send time
     except OverflowError:  # a year such as 0001 or 9999
         raise TimeError() from None
-    if too_far:
-        raise TimeError("too_far")
+    except send_times.SendTimeError as error:
+        raise TimeError(error.code) from None
     return moment.astimezone(UTC)
 
 
