@@ -2,8 +2,13 @@
 kept with their message: a teacher's becomes a notice (`teacher_media`), a parent's is shown
 in the inbox. A refused file is recorded with its reason; nothing of it is kept."""
 
+from datetime import timedelta
+
+import sqlalchemy as sa
+
 from portal.extensions import db
 from portal.models import InboundMessage, School
+from portal.services.common import clock
 from portal.services.conversations import teacher_media
 from portal.services.delivery import transport
 from portal.services.delivery.sending import access_token
@@ -41,6 +46,28 @@ def take(message_id: int, *, last_try: bool = True) -> str:
     else:
         message.media_file_id = media.id
     return "kept"
+
+
+def lost_ids(*, older_than=timedelta(minutes=5), kept=timedelta(days=6), limit=50) -> list[int]:
+    """Files still neither kept nor refused well after they came (the task that fetches them
+    was lost: a queue emptied, a worker gone); Meta keeps an inbound file about a week."""
+    now = clock.now()
+    return list(
+        db.session.scalars(
+            sa.select(InboundMessage.id)
+            .where(
+                InboundMessage.type.in_(teacher_media.MEDIA),
+                InboundMessage.media_ref.is_not(None),
+                InboundMessage.media_file_id.is_(None),
+                InboundMessage.media_error.is_(None),
+                InboundMessage.route.in_(("teacher", "guardian")),
+                InboundMessage.received_at < now - older_than,
+                InboundMessage.received_at > now - kept,
+            )
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def _refused(message: InboundMessage, school: School, error: MediaRefused) -> str:

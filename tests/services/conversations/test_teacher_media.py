@@ -279,3 +279,26 @@ def test_the_inbox_shows_a_parents_photo_and_a_voice_note_is_named(
     media = db.session.scalars(sa.select(MediaFile)).one()
     assert f'src="/media/{media.id}/thumb"' in page and "Signed slip" in page
     assert "voice note, sticker or video" in page
+
+
+def test_a_download_whose_task_was_lost_is_fetched_by_the_sweeper(
+    db, roster, phones, teacher, send_file, monkeypatch, frozen_clock
+):
+    from portal.tasks.sweeper import sweep
+
+    with monkeypatch.context() as patch:
+        patch.setattr("portal.tasks.events.start_confirmed", lambda: None)  # a lost wake-up
+        send_file(
+            roster["school"],
+            teacher.phone,
+            media_samples.small_photo(),
+            "image/jpeg",
+            caption="5A: Routine",
+        )
+    assert replies_to(phones, teacher) == [] and phones.fake.media.downloads == []
+    frozen_clock.advance(minutes=2)
+    assert sweep.call_local()["files_fetched"] == 0  # not yet: its task may still be running
+    frozen_clock.advance(minutes=4)
+    assert sweep.call_local()["files_fetched"] == 1
+    assert "Attached: photo" in replies_to(phones, teacher)[-1]
+    assert sweep.call_local()["files_fetched"] == 0  # kept now: nothing more to fetch
