@@ -106,11 +106,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_school_year(app: Flask) -> None:
-    """The calendar, recurring broadcasts and their API, attendance."""
+    """The calendar, recurring broadcasts and their API, attendance; photos and PDFs."""
     from portal.api import schedules as api_schedules
-    from portal.web import attendance, calendar, schedules
+    from portal.web import attendance, calendar, media, schedules
 
-    for module in (schedules, calendar, api_schedules, attendance):
+    for module in (schedules, calendar, api_schedules, attendance, media):
         app.register_blueprint(module.bp)
 
 

@@ -241,4 +241,9 @@ def load(env=os.environ, process: str = "web") -> dict:
         "WEBHOOK_LEASE_SECONDS": float(env.get("WEBHOOK_LEASE_SECONDS", "15")),
         # How long one send to the Cloud API may take before it counts as a timeout.
         "WHATSAPP_TIMEOUT_SECONDS": float(env.get("WHATSAPP_TIMEOUT_SECONDS", "10")),
+        # Where photos and PDFs are kept: the database (default) or an S3-compatible bucket.
+        "MEDIA_STORAGE": env.get("MEDIA_STORAGE", "database").strip().lower() or "database",
+        "MEDIA_S3_BUCKET": env.get("MEDIA_S3_BUCKET") or None,
+        "MEDIA_S3_PREFIX": env.get("MEDIA_S3_PREFIX") or "sandesh/media/",
+        "MEDIA_S3_ENDPOINT_URL": env.get("MEDIA_S3_ENDPOINT_URL") or None,
     }

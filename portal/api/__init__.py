@@ -5,6 +5,7 @@ from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
 from portal.api import bodies, idempotency
+from portal.api import media as api_media
 from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
@@ -16,12 +17,17 @@ from portal.tasks.delivery import enqueue_start
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(require_token)
+bp.register_blueprint(api_media.bp)
+csrf.exempt(api_media.bp)
 
 MAX_PER_PAGE = 100
 
 
 def _show(broadcast: Broadcast) -> dict:
-    return BroadcastOut().dump(broadcast) | {"counts": delivery_counts.of_broadcast(broadcast.id)}
+    return BroadcastOut().dump(broadcast) | {
+        "counts": delivery_counts.of_broadcast(broadcast.id),
+        "media": api_media.media_out(broadcast.media_file),
+    }
 
 
 def _get(broadcast_id: int) -> Broadcast:
@@ -54,8 +60,11 @@ def index():
 def create():
     """Schedule a broadcast; it goes out at its time (now if none is given). With an
     Idempotency-Key, a retry gets the first answer and creates nothing."""
+    api_media.allow_upload()
     try:
-        payload, key = bodies.json_object(), idempotency.given_key()
+        payload, key = _payload(), idempotency.given_key()
+    except api_media.MediaRefused as refusal:
+        return error(422, refusal.code, str(refusal), fields={"file": [str(refusal)]})
     except bodies.BadBody as bad:
         return error(bad.status, bad.code, bad.message, fields=bad.fields or {})
     except idempotency.InvalidKey as bad:
@@ -88,6 +97,13 @@ def create():
     return shown, 201
 
 
+def _payload() -> dict:
+    """The broadcast asked for: a JSON object, or a multipart form with its file."""
+    if request.mimetype == api_media.MULTIPART:
+        return api_media.form_payload()
+    return bodies.json_object()
+
+
 def _create(payload: dict) -> Broadcast:
     data = BroadcastIn().load(payload)
     broadcast = broadcasts.create_broadcast(
@@ -99,6 +115,7 @@ def _create(payload: dict) -> Broadcast:
         subject=data["subject"],
         scheduled_at=data["scheduled_at"],
         source=Source.API,
+        media_file_id=api_media.school_media_id(data["media_id"]),
     )
     broadcasts.record_created(broadcast, api_token_id=g.api_token.id)
     return broadcast

@@ -26,6 +26,8 @@ class BroadcastIn(Schema):
     )
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=NEPAL)
+    # A photo or PDF kept by POST /api/v1/media (or sent in the same multipart request).
+    media_id = fields.Integer(load_default=None, allow_none=True, strict=False)
 
 
 class BroadcastOut(Schema):

@@ -20,6 +20,7 @@ from portal.models.broadcast import (
     Template,
 )
 from portal.models.calendar import Holiday, HolidayYear
+from portal.models.media import MediaBlob, MediaFile, MediaKind, MediaUpload
 from portal.models.roster import (
     GUARDIAN_LANGUAGES,
     AttendanceRecord,
@@ -61,6 +62,10 @@ __all__ = [
     "RecurringSchedule",
     "ScheduleStatus",
     "Kind",
+    "MediaBlob",
+    "MediaFile",
+    "MediaKind",
+    "MediaUpload",
     "Source",
     "InboundMessage",
     "SandboxMessage",

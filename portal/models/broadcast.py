@@ -12,6 +12,7 @@ from portal.models.base import Timestamps, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.accounts import User
+    from portal.models.media import MediaFile
     from portal.models.roster import Guardian, Teacher
     from portal.models.school import School
 
@@ -103,6 +104,8 @@ class Broadcast(Timestamps, db.Model):
     subject: Mapped[str | None] = mapped_column(sa.String(100))
     body_en: Mapped[str | None] = mapped_column(sa.Text)
     body_ne: Mapped[str | None] = mapped_column(sa.Text)
+    # A photo or PDF sent with the text (its caption), when there is one.
+    media_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_files.id"))
     author_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     author_teacher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teachers.id"))
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -121,6 +124,7 @@ class Broadcast(Timestamps, db.Model):
     school: Mapped["School"] = relationship()
     author_user: Mapped["User | None"] = relationship()
     author_teacher: Mapped["Teacher | None"] = relationship()
+    media_file: Mapped["MediaFile | None"] = relationship()
     deliveries: WriteOnlyMapped["Delivery"] = relationship(back_populates="broadcast")
 
     @property

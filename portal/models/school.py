@@ -41,6 +41,9 @@ class School(Timestamps, db.Model):
     daily_cap: Mapped[int | None]
     # The class teacher and the admins are told after this many school days absent in a row.
     absence_alert_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Lower limits than Meta's for attachments (None: Meta's, 5 MB a photo, 100 MB a PDF).
+    max_image_bytes: Mapped[int | None]
+    max_document_bytes: Mapped[int | None]
     # Set when Meta reports a quality, policy, token or payment problem: sending stops.
     sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(300))

@@ -12,6 +12,7 @@ from portal.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.broadcast import Broadcast
+    from portal.models.media import MediaFile
     from portal.models.roster import Guardian, Teacher
 
 
@@ -82,6 +83,13 @@ class InboundMessage(db.Model):
     type: Mapped[str] = mapped_column(sa.String(32))
     text: Mapped[str | None] = mapped_column(sa.Text)
     context_wamid: Mapped[str | None] = mapped_column(sa.String(128))
+    # A photo or document: what the webhook said of it (id, mime_type, sha256, filename,
+    # url), the file once downloaded, or why it was refused; a teacher's photo sent without
+    # a caption waits for the next text as its caption.
+    media_ref: Mapped[dict | None] = mapped_column(sa.JSON)
+    media_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_files.id"))
+    media_error: Mapped[str | None] = mapped_column(sa.String(300))
+    awaits_caption: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -97,6 +105,7 @@ class InboundMessage(db.Model):
     guardian: Mapped["Guardian | None"] = relationship()
     teacher: Mapped["Teacher | None"] = relationship()
     broadcast: Mapped["Broadcast | None"] = relationship()
+    media_file: Mapped["MediaFile | None"] = relationship()
 
 
 class SandboxMessage(db.Model):

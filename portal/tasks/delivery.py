@@ -27,8 +27,10 @@ def start_broadcast(broadcast_id: int) -> bool:
     """Claim a due broadcast (only one caller wins), fan it out and wake the senders."""
     if not dispatch.claim(broadcast_id):
         return False
-    dispatch.fan_out(db.session.get(Broadcast, broadcast_id))
+    broadcast = db.session.get(Broadcast, broadcast_id)
+    dispatch.fan_out(broadcast)
     db.session.commit()
+    sending.upload_media_first(broadcast, transport.current_transport())
     wake_senders(broadcast_id)
     return True
 

@@ -84,8 +84,15 @@ def _count(kinds) -> dict[str, int]:
 
 
 def start_confirmed() -> None:
-    """Start what a teacher's message confirmed, now that it is committed."""
+    """Start what a teacher's message confirmed, and fetch the files messages carried,
+    now that they are committed."""
     from portal.tasks.delivery import enqueue_start  # here: a cycle through tasks.sandbox
 
     for broadcast_id in outbox.take_starts():
         enqueue_start(db.session.get(Broadcast, broadcast_id))
+    downloads = outbox.take_downloads()
+    if downloads:
+        from portal.tasks.media import fetch_media  # here: it wakes the senders too
+
+        for message_id in downloads:
+            fetch_media(message_id)

@@ -7,12 +7,13 @@ from datetime import timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.services.conversations import events, teacher_commands
+from portal.services.conversations import events, media_arrivals, teacher_commands
 from portal.services.delivery import claims, digests, parts
 from portal.tasks import SCHEDULE_PRIORITY, app_task
 from portal.tasks.crontab import nepal_crontab
 from portal.tasks.delivery import finish_broadcasts, make_digests, wake_senders
 from portal.tasks.events import process_event
+from portal.tasks.media import fetch_media
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ def sweep() -> dict:
     expired = teacher_commands.expire_drafts()  # each teacher is told (a reply to send)
     parts.sweep()  # a long message's next part, when a crash came between two
     db.session.commit()
+    lost_files = media_arrivals.lost_ids()  # photos and PDFs whose download was lost
+    for message_id in lost_files:
+        fetch_media(message_id)
     if claims.has_due_work():
         wake_senders()
     finish_broadcasts(None)
@@ -43,6 +47,7 @@ def sweep() -> dict:
         "expired_drafts": expired,
         "digests_followed": followed,
         "held_taken_up": carried,
+        "files_fetched": len(lost_files),
     }
 
 

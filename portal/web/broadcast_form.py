@@ -6,7 +6,8 @@ from datetime import date, datetime, time
 import nepali_datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -44,6 +45,10 @@ class BroadcastForm(FlaskForm):
     body_en = TextAreaField(_l("Message in English"), filters=[_stripped])
     send_date = StringField(_l("Date"), filters=[_stripped])
     send_time = StringField(_l("Time"), filters=[_stripped])
+    # One photo (JPEG, PNG; WebP, HEIC and others made JPEG) or PDF, sent with the text;
+    # once previewed it is kept, and the form carries its id instead of the bytes again.
+    attachment = FileField(_l("Photo or PDF (optional)"))
+    media_file_id = HiddenField()
 
     def add_error(self, error: BroadcastError) -> None:
         """Show a service's complaint under the field it is about."""

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.lexicon import classnames
@@ -15,9 +16,10 @@ from portal.services.broadcasting import broadcasts, delivery_counts, preview, t
 from portal.services.calendar import days, holidays
 from portal.services.common import audit, clock, dates
 from portal.services.delivery import reasons
+from portal.services.media import files
 from portal.services.wording.parent_messages import KIND_LABELS
 from portal.tasks.delivery import enqueue_start
-from portal.web import broadcast_labels
+from portal.web import attachments, broadcast_labels
 from portal.web.broadcast_form import BroadcastForm, parse_date
 from portal.web.htmx import is_htmx, render_page
 from portal.web.i18n import locale_code
@@ -29,7 +31,9 @@ bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 @bp.get("/")
 @school_member
 def index():
-    query = scoped(Broadcast).order_by(Broadcast.id.desc())
+    query = (
+        scoped(Broadcast).order_by(Broadcast.id.desc()).options(selectinload(Broadcast.media_file))
+    )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     shown = delivery_counts.of_broadcasts([b.id for b in page.items])
     return render_page("broadcasts/index.html", block="rows", page=page, counts=shown)
@@ -60,6 +64,7 @@ def new():
 @bp.post("/new")
 @roster_editor
 def create():
+    attachments.allow_upload()
     form = BroadcastForm()
     school = db.session.get(School, school_id())
     broadcast, requested = _draft(form, school)
@@ -76,6 +81,9 @@ def _draft(form: BroadcastForm, school: School):
     time asked for; (None, None) with the form's errors set when it cannot be made."""
     if not form.validate_on_submit():
         return None, None
+    media = attachments.take(form, school)
+    if media is False:
+        return None, None
     try:
         requested = form.requested_time()
         broadcast = broadcasts.create_broadcast(
@@ -83,6 +91,7 @@ def _draft(form: BroadcastForm, school: School):
             source=Source.PORTAL,
             scheduled_at=requested,
             author_user_id=current_user.id,
+            media_file_id=media.id if media else None,
             **form.values(),
         )
     except broadcasts.BroadcastError as error:
@@ -103,8 +112,10 @@ def _invalid(form: BroadcastForm):
 def _preview(form, broadcast, school, requested):
     """Who and what, as the broadcast would go now; nothing is kept."""
     shown = preview.preview(broadcast, school=school, requested=requested)
+    media_id = broadcast.media_file_id
     db.session.rollback()
-    return _compose(form, block="preview", preview=shown)
+    media = files.of_school(school.id, media_id) if media_id else None
+    return _compose(form, block="preview", preview=shown, media=media)
 
 
 def _send(broadcast: Broadcast):

@@ -4,12 +4,14 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from portal.services.media.refusals import human_size
+
 MESSAGES = {
     400: _l("The request could not be understood."),
     403: _l("You do not have permission to see this page."),
     404: _l("There is nothing here. The link may be old, or the item belongs to another school."),
     405: _l("That action is not allowed here."),
-    413: _l("The file is too large. The limit is 5 MB."),
+    413: _l("The file is too large. The limit is %(limit)s."),
     429: _l("Too many attempts. Please wait a little and try again."),
     500: _l("Something went wrong on our side. Nothing you entered was lost; please try again."),
 }
@@ -28,6 +30,8 @@ CODES = {
 
 
 def _render(code: int, message):
+    if code == 413:  # the limit of this request: a form's, or an attachment's
+        message = str(message) % {"limit": human_size(request.max_content_length or 0)}
     if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
         error = {"code": CODES.get(code, str(code)), "message": str(message), "fields": {}}
         return {"error": error}, code

@@ -23,7 +23,7 @@ def select_locale() -> str:
     if current_user.is_authenticated:
         return current_user.language
     asked = request.accept_languages.best_match(LANGUAGES)
-    if request.blueprint == "api":  # a program: English unless it asks for Nepali
+    if (request.blueprint or "").split(".")[0] == "api":  # a program: English unless asked
         return asked or "en"
     chosen = session.get("lang")
     if chosen in LANGUAGES:

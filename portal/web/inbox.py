@@ -105,6 +105,7 @@ def _with_people(query):
         .joinedload(StudentGuardian.student)
         .joinedload(Student.school_class),
         joinedload(InboundMessage.broadcast),
+        joinedload(InboundMessage.media_file),
     )
 
 

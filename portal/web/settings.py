@@ -31,6 +31,8 @@ PURPOSES = {
     "digest": (_l("Daily digest"), _l("the day's notices in one message")),
     "attendance": (_l("Monthly attendance"), _l("monthly attendance summaries")),
     "continued": (_l("Continued"), _l("the later parts of a long message, numbered (2/3)")),
+    "notice_image": (_l("Notice with a photo"), _l("notices sent with a photo (its header)")),
+    "notice_document": (_l("Notice with a PDF"), _l("notices sent with a PDF (its header)")),
 }
 
 

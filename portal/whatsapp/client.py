@@ -6,6 +6,7 @@ import threading
 import httpx
 
 from portal.whatsapp.errors import GraphError, TransportError
+from portal.whatsapp.media_api import MediaCalls
 from portal.whatsapp.outgoing import MAX_WAMID_LENGTH, template_message, text_message
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
@@ -28,7 +29,7 @@ def shared_transport() -> httpx.HTTPTransport:
         return _shared[pid]
 
 
-class CloudClient:
+class CloudClient(MediaCalls):
     """Sends messages through Meta's Cloud API for any school's number and token.
 
     Requests go straight to a long-lived httpx transport (the pool an `httpx.Client` wraps):

@@ -3,6 +3,8 @@
 from portal.whatsapp.templates import body_component, sanitize_param
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024  # Meta's limit for an image's or document's caption
+MEDIA_TYPES = ("image", "document")
 MAX_CALLBACK_LENGTH = 512
 MAX_WAMID_LENGTH = 128
 
@@ -18,15 +20,55 @@ def text_message(*, to: str, body: str, callback_data: str | None = None) -> dic
     return message
 
 
-def template_message(
-    *, to: str, name: str, language: str, params: dict[str, str], callback_data: str | None = None
+def media_message(
+    *,
+    to: str,
+    kind: str,
+    media_id: str,
+    caption: str | None = None,
+    filename: str | None = None,
+    callback_data: str | None = None,
 ) -> dict:
-    """An approved template with named body parameters (sanitised so Meta accepts them)."""
+    """An image or document message by uploaded media id, with its caption (inside the
+    24-hour window). Shape: Meta's "Image messages" and "Document messages" pages."""
+    if kind not in MEDIA_TYPES or not media_id:
+        raise ValueError("a media message needs a type (image or document) and a media id")
+    if caption and len(caption) > MAX_CAPTION_LENGTH:
+        raise ValueError(f"caption is {len(caption)} characters; WhatsApp allows 1024")
+    message = _envelope(to, kind, callback_data)
+    message[kind] = media_object(kind, media_id, filename) | (
+        {"caption": caption} if caption else {}
+    )
+    return message
+
+
+def media_object(kind: str, media_id: str, filename: str | None) -> dict:
+    """`{"id": ...}`, with the file's name for a document (what the parent's phone shows)."""
+    media = {"id": media_id}
+    if kind == "document" and filename:
+        media["filename"] = filename
+    return media
+
+
+def template_message(
+    *,
+    to: str,
+    name: str,
+    language: str,
+    params: dict[str, str],
+    callback_data: str | None = None,
+    header: dict | None = None,
+) -> dict:
+    """An approved template with named body parameters (sanitised so Meta accepts them), and
+    a media header (`{"type": "image", "image": {"id": ...}}`) for the media templates
+    (Meta's "Template media" page: a header component whose parameter is the media)."""
     if not name or not language:
         raise ValueError("a template message needs a name and a language code")
     message = _envelope(to, "template", callback_data)
     template = {"name": name, "language": {"policy": "deterministic", "code": language}}
     components = body_component(params)
+    if header is not None:
+        components = [{"type": "header", "parameters": [header]}, *components]
     if components:
         template["components"] = components
     message["template"] = template

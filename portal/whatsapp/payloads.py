@@ -41,6 +41,9 @@ class InboundMessage:
     context_wamid: str | None  # the message this one replies to
     errors: tuple[ErrorInfo, ...] = ()
     raw: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    # An image, document, sticker, audio or video: its id, mime_type, sha256 (base64),
+    # filename and, in newer webhooks, url (Meta's "Image messages webhook reference").
+    media: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +183,22 @@ def _message(item, number: str, contacts: list[dict], index: int) -> InboundMess
         context_wamid=_str(_get(item.get("context"), "id")),
         errors=_errors(item.get("errors")),
         raw=item,
+        media=_media(item, kind),
     )
+
+
+MEDIA_FIELDS = ("id", "mime_type", "sha256", "filename", "url")
+MEDIA_TYPES = ("image", "document", "sticker", "audio", "video")
+
+
+def _media(item: dict, kind: str) -> dict | None:
+    """What a media message says of its file (strings only), or None for other messages."""
+    part = item.get(kind) if kind in MEDIA_TYPES else None
+    if not isinstance(part, dict):
+        return None
+    media = {name: _str(part.get(name)) for name in MEDIA_FIELDS}
+    media["voice"] = part.get("voice") is True
+    return media
 
 
 def _status(item, number: str) -> StatusUpdate:

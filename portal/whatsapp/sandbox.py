@@ -2,14 +2,29 @@
 webhook bodies so sandbox events travel the same path as real ones."""
 
 import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from portal.whatsapp.outgoing import sanitized_params, template_message, text_message
+from portal.whatsapp.errors import GraphError
+from portal.whatsapp.outgoing import (
+    media_message,
+    sanitized_params,
+    template_message,
+    text_message,
+)
 
 SANDBOX_ACCOUNT_ID = "100000000000000"
+SANDBOX_MEDIA_PREFIX = "sandbox-media."  # + the file's sha256: the sandbox keeps the bytes
+
+
+def sandbox_media_sha(media_id: str | None) -> str | None:
+    """The sha256 of the stored file a sandbox media id names (None for any other id)."""
+    if media_id and media_id.startswith(SANDBOX_MEDIA_PREFIX):
+        return media_id[len(SANDBOX_MEDIA_PREFIX) :]
+    return None
 
 
 def new_wamid(recipient: str = "") -> str:
@@ -74,6 +89,67 @@ class SandboxTransport:
             language=language,
             params=sanitized_params(params),
         )
+
+    def upload_media(
+        self, *, phone_number_id: str, token=None, data: bytes, mime_type: str, filename: str
+    ) -> str:
+        """Nothing leaves the machine: the media id names the stored bytes by their sha256."""
+        return SANDBOX_MEDIA_PREFIX + hashlib.sha256(data).hexdigest()
+
+    def send_media(
+        self,
+        *,
+        phone_number_id: str,
+        token=None,
+        to: str,
+        kind: str,
+        media_id: str,
+        caption: str | None = None,
+        filename: str | None = None,
+        callback_data: str | None = None,
+    ) -> str:
+        """Record an image or document message with its caption; its new wamid."""
+        media_message(to=to, kind=kind, media_id=media_id, caption=caption, filename=filename)
+        media = {"kind": kind, "id": media_id, "filename": filename}
+        return self._record(
+            phone_number_id, to, callback_data, kind=kind, body=caption, media=media
+        )
+
+    def send_media_template(
+        self,
+        *,
+        phone_number_id: str,
+        token=None,
+        to: str,
+        name: str,
+        language: str,
+        params: dict[str, str],
+        kind: str,
+        media_id: str,
+        filename: str | None = None,
+        callback_data: str | None = None,
+    ) -> str:
+        """Record a template with a media header; its new wamid."""
+        header = {"type": kind, kind: {"id": media_id}}
+        template_message(to=to, name=name, language=language, params=params, header=header)
+        media = {"kind": kind, "id": media_id, "filename": filename}
+        return self._record(
+            phone_number_id,
+            to,
+            callback_data,
+            kind="template",
+            template=name,
+            language=language,
+            params=sanitized_params(params),
+            media=media,
+        )
+
+    def media_info(self, *, media_id: str, token=None) -> dict:
+        """The sandbox's phones send no files; a media id from elsewhere is unknown here."""
+        raise GraphError(code=100, http_status=400, message=f"no media {media_id} in the sandbox")
+
+    def download_media(self, *, url: str, token=None, limit: int) -> bytes:
+        raise GraphError(code=100, http_status=400, message="no media in the sandbox")
 
     def _record(self, phone_number_id, to, callback_data, **content) -> str:
         wamid = new_wamid(to)

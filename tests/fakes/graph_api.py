@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 
+from tests.fakes.graph_media import MEDIA_ERROR, FakeMedia, media_of
 from tests.fakes.graph_shapes import (
     digits_of,
     graph_error,
@@ -78,6 +79,7 @@ class FakeGraphAPI:
         self._server = Server(self._handle, host, port)
         self._thread: threading.Thread | None = None
         self.webhooks = StatusWebhooks(lambda: self.config, self.rng)
+        self.media = FakeMedia(lambda: self.base_url)
         self._clear()
 
     # -- running -------------------------------------------------------------------------
@@ -128,6 +130,7 @@ class FakeGraphAPI:
         self.config = FakeConfig()
         self.configure(**self._initial)
         self.webhooks.clear()
+        self.media.clear()
         self._clear()
 
     def _clear(self) -> None:
@@ -164,6 +167,11 @@ class FakeGraphAPI:
     async def _handle(self, request: Request) -> Response | None:
         if request.path.startswith("/_fake/"):
             return self._control(request)
+        media = self.media.handle(
+            request, lambda n: self.tokens.get(n, self.token) if n else self.token
+        )
+        if media is not None:
+            return media
         match = MESSAGES_PATH.fullmatch(request.path)
         if request.method != "POST" or not match:
             return graph_error(400, 100, message="Unsupported request")
@@ -208,6 +216,9 @@ class FakeGraphAPI:
         return None
 
     def _answer(self, config: FakeConfig, number: str, payload: dict) -> Response:
+        media = media_of(payload)
+        if media is not None and not self.media.knows(media["id"]):
+            return self._refuse(400, MEDIA_ERROR, "Media upload error: unknown or expired id")
         code = config.recipient_errors.get(digits_of(payload["to"]))
         if code and not (int(code) == 131047 and payload.get("type") == "template"):
             return self._refuse(400, int(code), f"Error {code} for this recipient")
@@ -228,7 +239,9 @@ class FakeGraphAPI:
             "to": payload["to"],
             "recipient": recipient,
             "type": payload.get("type", "text"),
-            "body": obj(payload.get("text")).get("body"),
+            "body": obj(payload.get("text")).get("body")
+            or obj(payload.get(payload.get("type"))).get("caption"),
+            "media": media_of(payload),
             "template": template.get("name"),
             "language": obj(template.get("language")).get("code"),
             "params": template_params(template) if template else None,
@@ -273,6 +286,12 @@ class FakeGraphAPI:
         command = (request.method, request.path.removeprefix("/_fake/"))
         if command == ("GET", "messages"):
             return self._messages_page(request.query)
+        if command == ("GET", "uploads"):
+            return Response.json(200, {"uploads": list(self.media.uploads)})
+        if command == ("POST", "expire"):
+            for media_id in json.loads(request.body or b"{}").get("ids", []):
+                self.media.expire(media_id)
+            return Response.json(200, {"ok": True})
         if command == ("GET", "stats"):
             return Response.json(200, self.stats())
         if command == ("POST", "reset"):

@@ -62,6 +62,10 @@ def shape_problem(payload) -> str | None:
         return None if ok else "text.body is required and at most 4096 characters"
     if kind == "template":
         return _template_problem(payload.get("template"))
+    if kind in ("image", "document"):
+        from tests.fakes.graph_media import media_problem
+
+        return media_problem(kind, payload.get(kind))
     return f"type {kind!r} is not supported by this fake"
 
 
@@ -77,6 +81,12 @@ def _template_problem(template) -> str | None:
         params = component.get("parameters", [])
         if not isinstance(params, list):
             return "template component parameters must be a list"
+        if component.get("type") == "header":
+            from tests.fakes.graph_media import header_problem
+
+            if problem := header_problem(params):
+                return problem
+            continue
         for param in params:
             text = param.get("text") if isinstance(param, dict) else None
             if not isinstance(text, str) or not text.strip() or _BAD_PARAM.search(text):
@@ -91,6 +101,8 @@ def obj(value) -> dict:
 def template_params(template: dict) -> dict:
     params = {}
     for component in template.get("components", []):
+        if component.get("type") == "header":
+            continue  # media, read by graph_media.media_of
         for i, param in enumerate(component.get("parameters", [])):
             params[param.get("parameter_name") or str(i + 1)] = param.get("text")
     return params

@@ -38,10 +38,11 @@ def create_broadcast(
     student_ids: list[int] | None = None,
     author_user_id: int | None = None,
     author_teacher_id: int | None = None,
+    media_file_id: int | None = None,
 ) -> Broadcast:
-    """A scheduled broadcast, checked: known kind and targets, some text, a time not past."""
+    """A scheduled broadcast, checked: known kind and targets, text or a file, a time not past."""
     body_en, body_ne = (body_en or "").strip() or None, (body_ne or "").strip() or None
-    _check(kind, body_en, body_ne, student_ids)
+    _check(kind, body_en, body_ne, student_ids, media=media_file_id is not None)
     _check_targets(school, targets_given)
     now = clock.now()
     when = send_time(scheduled_at, now=now)
@@ -58,6 +59,7 @@ def create_broadcast(
         scheduled_at=after_quiet_hours(school, when, kind),
         author_user_id=author_user_id,
         author_teacher_id=author_teacher_id,
+        media_file_id=media_file_id,
         created_at=now,
     )
     db.session.add(broadcast)
@@ -92,10 +94,12 @@ def send_time(scheduled_at: datetime | None, *, now: datetime) -> datetime:
         raise BroadcastError(error.message, "scheduled_at") from None
 
 
-def _check(kind, body_en, body_ne, student_ids) -> None:
+def _check(kind, body_en, body_ne, student_ids, *, media: bool = False) -> None:
     if kind not in KINDS:
         raise BroadcastError(_l("Unknown kind of message."), "kind")
-    if not body_en and not body_ne and kind not in (Kind.ABSENCE, Kind.ATTENDANCE):
+    if media and kind == Kind.ABSENCE:
+        raise BroadcastError(_l("An absence alert cannot carry a photo or PDF."), "kind")
+    if not body_en and not body_ne and kind not in (Kind.ABSENCE, Kind.ATTENDANCE) and not media:
         raise BroadcastError(_l("Write the message in Nepali, English or both."), "body_ne")
     if max(len(body_en or ""), len(body_ne or "")) > MAX_BODY:
         raise BroadcastError(

@@ -59,7 +59,9 @@ def fan_out(broadcast: Broadcast) -> int:
     opted_out = _opted_out(list(who))
     now, school = clock.now(), broadcast.school
     waiting, due = DeliveryStatus.PENDING, now
-    if digests.holds(school, broadcast.kind):
+    if (
+        digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
+    ):  # a file goes alone
         waiting, due = DeliveryStatus.HELD, digests.next_digest_at(school, broadcast.scheduled_at)
     rows = [
         {

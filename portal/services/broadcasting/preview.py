@@ -82,7 +82,9 @@ def _waiting(shown: Preview, broadcast: Broadcast, school: School, guardian_ids:
     """Whether it waits for the daily digest, and who has had the day's most messages."""
     if broadcast.kind in URGENT_KINDS:
         return
-    if digests.holds(school, broadcast.kind):
+    if (
+        digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
+    ):  # a file goes alone
         shown.digest_at = digests.next_digest_at(school, broadcast.scheduled_at)
     shown.daily_cap = school.daily_cap
     today = clock.now().astimezone(NEPAL).date()

@@ -126,6 +126,7 @@ def store_inbound(message, *, school_id: int | None) -> bool:
         "wamid": message.wamid,
         "text": message.text,
         **_fitted(message),
+        "media_ref": message.media,
         "sent_at": message.timestamp,
         "received_at": clock.now(),
     }

@@ -10,8 +10,13 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import InboundMessage, School
 from portal.services.common import clock
-from portal.services.conversations import parent_keywords, senders, teacher_commands
-from portal.services.delivery import replies
+from portal.services.conversations import (
+    parent_keywords,
+    senders,
+    teacher_commands,
+    teacher_media,
+)
+from portal.services.delivery import outbox, replies
 
 # A sender Sandesh can answer: an E.164 number's digits (at most 15), as Meta writes `from`.
 WA_ID = re.compile(r"^\+?\d{5,15}$")
@@ -38,9 +43,14 @@ def act(message: InboundMessage) -> str:
     sender = senders.identify(school_id=school.id, phone=phone)
     if sender.teacher is not None:
         message.route, message.teacher_id = "teacher", sender.teacher.id
+        handled = teacher_media.act(message=message, teacher=sender.teacher, school=school)
+        if handled is not None:
+            return handled
         return teacher_commands.act(message=message, teacher=sender.teacher, school=school)
     if sender.guardian is not None and sender.guardian.active:
         message.route, message.guardian_id = "guardian", sender.guardian.id
+        if message.type in teacher_media.MEDIA and message.media_ref:
+            outbox.download_after_commit(message.id)  # a signed slip, a photo: for the inbox
         return parent_keywords.act(message=message, guardian=sender.guardian, school=school)
     message.route = "unknown"
     return _greet_stranger(message, school, phone)

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import (
     Delivery,
     Guardian,
+    MediaFile,
     SandboxMessage,
     School,
     SchoolClass,
@@ -28,7 +29,7 @@ from portal.services.delivery.sending import sender_number
 from portal.services.wording.template_texts import BODIES, DEFAULT_TEMPLATES
 from portal.whatsapp import signature
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
-from portal.whatsapp.sandbox import SandboxTransport
+from portal.whatsapp.sandbox import SandboxTransport, sandbox_media_sha
 
 SHOWN = 30  # the latest messages of a conversation: the polled fragment stays small
 __all__ = ["MAX_TEXT_LENGTH", "Person", "conversation", "person", "write"]
@@ -95,8 +96,29 @@ def conversation(*, school_id: int, phone: str) -> dict:
         "more": len(newest) > SHOWN,
         "deliveries": deliveries,
         "templates": _template_texts(school_id, messages),
+        "media": _media_shown(school_id, messages),
         "token": hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()[:16],
     }
+
+
+def _media_shown(school_id: int, messages) -> dict[int, MediaFile]:
+    """The photo or PDF each message carried, as the sandbox kept it (by its sha256)."""
+    shas = {
+        m.id: sandbox_media_sha((m.payload.get("media") or {}).get("id"))
+        for m in messages
+        if m.payload.get("media")
+    }
+    if not any(shas.values()):
+        return {}
+    found = {
+        media.sha256: media
+        for media in db.session.scalars(
+            sa.select(MediaFile).where(
+                MediaFile.school_id == school_id, MediaFile.sha256.in_(set(shas.values()))
+            )
+        )
+    }
+    return {mid: found[sha] for mid, sha in shas.items() if sha in found}
 
 
 def _template_texts(school_id: int, messages) -> dict[int, str]:

@@ -12,6 +12,7 @@ from portal.models import (
     BroadcastStatus,
     InboundMessage,
     Kind,
+    MediaFile,
     ScheduleStatus,
     School,
     Source,
@@ -49,7 +50,12 @@ def act(*, message: InboundMessage, teacher, school: School) -> str:
     return type(command).__name__.lower()
 
 
-def _propose(command, *, teacher, school: School) -> str:
+def propose(command, *, teacher, school: School, media_file_id: int | None = None) -> str:
+    """A notice command made into a draft (or sent, without confirmation): the reply."""
+    return _propose(command, teacher=teacher, school=school, media_file_id=media_file_id)
+
+
+def _propose(command, *, teacher, school: School, media_file_id: int | None = None) -> str:
     try:
         classes = targets.resolve_classes(school_id=school.id, targets=command.targets)
     except targets.UnknownTarget as exc:
@@ -68,27 +74,35 @@ def _propose(command, *, teacher, school: School) -> str:
         if problem:
             return problem
     try:
-        broadcast = broadcasts.create_broadcast(
-            school=school,
-            kind=command.kind,
-            targets_given=command.targets,
-            body_en=command.body_en,
-            body_ne=command.body_ne,
-            subject=command.subject,
-            scheduled_at=command.when,
-            student_ids=student_ids,
-            source=Source.TEACHER,
-            author_teacher_id=teacher.id,
-        )
+        broadcast = _create(command, school, teacher, student_ids, media_file_id)
     except broadcasts.BroadcastError as exc:
         return "\n".join(
             [str(exc), _("For example: %(example)s", example=teacher_replies.EXAMPLES["notice"])]
         )
+    if media_file_id is not None:
+        notes = [teacher_replies.attachment_line(db.session.get(MediaFile, media_file_id))]
     if school.require_confirmation:
         broadcast.status = BroadcastStatus.DRAFT
         shown = preview.preview(broadcast, school=school)
         return teacher_replies.preview_text(broadcast, shown, notes=notes)
     return "\n".join([*notes, _go(broadcast, teacher)])
+
+
+def _create(command, school: School, teacher, student_ids, media_file_id) -> Broadcast:
+    """The broadcast a command asks for (raises BroadcastError)."""
+    return broadcasts.create_broadcast(
+        school=school,
+        kind=command.kind,
+        targets_given=command.targets,
+        body_en=command.body_en,
+        body_ne=command.body_ne,
+        subject=command.subject,
+        scheduled_at=command.when,
+        student_ids=student_ids,
+        source=Source.TEACHER,
+        author_teacher_id=teacher.id,
+        media_file_id=media_file_id,
+    )
 
 
 def _absent_students(classes, rolls) -> tuple[list[int] | None, list[str], str | None]:

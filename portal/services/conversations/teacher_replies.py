@@ -13,6 +13,7 @@ from portal.models import Broadcast, BroadcastStatus
 from portal.services.broadcasting.preview import Preview
 from portal.services.common import clock, dates
 from portal.services.delivery import digests
+from portal.services.media.refusals import human_size
 from portal.services.wording.parent_messages import KIND_LABELS
 
 EXAMPLES = {
@@ -99,6 +100,19 @@ def preview_text(broadcast: Broadcast, shown: Preview, *, notes: list[str] = ())
         ),
     ]
     return "\n".join(lines)
+
+
+def attachment_line(media) -> str:
+    """`Attached: PDF “routine.pdf”, 3 pages, 1.2 MB`: what the parents' file is."""
+    size = human_size(media.size, locale())
+    if media.kind == "document":
+        return _(
+            "Attached: PDF “%(name)s”, %(pages)s pages, %(size)s",
+            name=media.filename,
+            pages=n(media.pages or 0),
+            size=size,
+        )
+    return _("Attached: photo “%(name)s”, %(size)s", name=media.filename, size=size)
 
 
 def _summary(broadcast: Broadcast) -> str:
@@ -257,7 +271,9 @@ def languages_text(given: list[str]) -> str:
 
 def scheduled_text(broadcast: Broadcast) -> str:
     school = broadcast.school
-    if digests.holds(school, broadcast.kind):
+    if (
+        digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
+    ):  # a file goes alone
         return _(
             "#%(id)s will reach parents in the daily digest at %(when)s. "
             "Reply CANCEL %(id)s to stop it.",

@@ -56,6 +56,7 @@ class Job:
     person_busy: float = 0.0
     due: float = 0.0
     followed: bool = False  # a long message's first part: its next part goes after it
+    media_id_used: str | None = None  # the Meta media id a photo or PDF went with
     # A digest's held messages, in order (empty for every other delivery).
     items: list[DigestItem] = field(default_factory=list)
 

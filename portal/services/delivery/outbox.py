@@ -14,6 +14,17 @@ def take_starts() -> list[int]:
     return db.session.info.pop("sandesh.start", [])
 
 
+def download_after_commit(message_id: int) -> None:
+    """Fetch this inbound message's photo or document once the caller has committed."""
+    db.session.info.setdefault("sandesh.download", []).append(message_id)
+
+
+def take_downloads() -> list[int]:
+    """The inbound messages whose media waits to be fetched; the caller enqueues them."""
+    return db.session.info.pop("sandesh.download", [])
+
+
 def discard() -> None:
     """Forget queued work after a rollback."""
     db.session.info.pop("sandesh.start", None)
+    db.session.info.pop("sandesh.download", None)

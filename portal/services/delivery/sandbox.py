@@ -11,7 +11,7 @@ def record_outgoing(message: dict) -> None:
         body = " | ".join(f"{k}: {v}" for k, v in (message.get("params") or {}).items())
         kind = "template"
     else:
-        body, kind = message.get("body") or "", "text"
+        body, kind = message.get("body") or "", message.get("kind") or "text"
     db.session.add(
         SandboxMessage(
             phone_number_id=message["phone_number_id"],

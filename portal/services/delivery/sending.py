@@ -16,10 +16,19 @@ from portal.extensions import db
 from portal.models import DIGEST, Delivery, DeliveryStatus, School
 from portal.services.common import clock
 from portal.services.common.secrets import decrypt
-from portal.services.delivery import alerts, caps, digests, parts, ratelimit, statuses
+from portal.services.delivery import (
+    alerts,
+    caps,
+    digests,
+    media_sending,
+    parts,
+    ratelimit,
+    statuses,
+)
 from portal.services.delivery.claims import Job
 from portal.services.delivery.ledger import Ledger
 from portal.services.delivery.reasons import DAILY_CAP
+from portal.services.media import uploads
 from portal.services.wording import digest_messages, long_messages, parent_messages
 from portal.services.wording.template_texts import TEMPLATE_PURPOSE
 from portal.services.wording.templates import choose_template
@@ -79,6 +88,23 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
     if job.followed or delivery.first_id is not None:
         parts.release_after(delivery)
     return DeliveryStatus.ACCEPTED
+
+
+def upload_media_first(broadcast, transport) -> None:
+    """A broadcast with a photo or PDF: upload it for the school's number before the senders
+    start, so they all find its media id (a sender uploads it itself if this fails)."""
+    if broadcast.media_file_id is None:
+        return
+    school = broadcast.school
+    try:
+        uploads.media_id_for(
+            media=broadcast.media_file,
+            phone_number_id=sender_number(school),
+            token=access_token(school),
+            transport=transport,
+        )
+    except (GraphError, TransportError) as exc:
+        current_app.logger.warning("broadcast %s: upload failed (%r)", broadcast.id, exc)
 
 
 def _nothing_to_carry(job: Job) -> bool:
@@ -158,6 +184,9 @@ def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, 
     if delivery.purpose == DIGEST:
         return _send_digest(job, transport, common)
     school = broadcast.school
+    if broadcast.media_file_id is not None:  # a photo or PDF with the words
+        inside = window_open(guardian) and delivery.sent_as != "template"
+        return media_sending.send(job, transport, common, window_open=inside)
     if window_open(guardian) and delivery.sent_as != "template":
         plan = long_messages.plan_text(broadcast, school, job.children, guardian.language)
         _write_down(job, plan, guardian.language)

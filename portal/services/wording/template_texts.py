@@ -29,7 +29,14 @@ DEFAULT_TEMPLATES = {
     "attendance": ("sandesh_attendance", ["school", "month", "message"]),
     # The later parts of a notice too long for one template (numbered: `(2/3)`).
     "continued": ("sandesh_continued", ["school", "part", "message"]),
+    # A notice with a photo or a PDF: the file is the template's media header.
+    "notice_image": ("sandesh_notice_image", ["school", "students", "message"]),
+    "notice_document": ("sandesh_notice_document", ["school", "students", "message"]),
 }
+# The media header of a template (Meta's "Template media": format IMAGE or DOCUMENT, an
+# uploaded file as its example `header_handle`), by purpose.
+HEADERS = {"notice_image": "IMAGE", "notice_document": "DOCUMENT"}
+MEDIA_PURPOSE = {"image": "notice_image", "document": "notice_document"}
 CATEGORY = "UTILITY"
 LANGUAGES = ("ne", "en")
 LANGUAGE_NAMES = {"ne": "Nepali", "en": "English"}
@@ -43,9 +50,22 @@ USED_FOR = {
     "digest": "the daily digest: a parent's non-urgent notices of the day in one message",
     "attendance": "the monthly attendance summary",
     "continued": "the later parts of a long notice, homework or event, numbered (2/3)",
+    "notice_image": "notices, homework and events sent with a photo (the photo is the header)",
+    "notice_document": "notices, homework and events sent with a PDF (the PDF is the header)",
 }
 
+_NOTICE_EN = (
+    "Notice from {{school}} for {{students}}:\n\n{{message}}\n\nReply STOP to stop these messages."
+)
+_NOTICE_NE = (
+    "नमस्ते, {{school}} बाट {{students}} का लागि सूचना:\n\n{{message}}\n\n"
+    "यी सन्देशहरू रोक्न STOP वा बन्द लेखेर जवाफ दिनुहोस्।"
+)
 BODIES = {
+    ("notice_image", "en"): _NOTICE_EN,
+    ("notice_image", "ne"): _NOTICE_NE,
+    ("notice_document", "en"): _NOTICE_EN,
+    ("notice_document", "ne"): _NOTICE_NE,
     ("notice", "en"): (
         "Notice from {{school}} for {{students}}:\n\n{{message}}\n\n"
         "Reply STOP to stop these messages."
@@ -125,6 +145,10 @@ EXAMPLES = {
 }
 EXAMPLE_MESSAGES = {
     ("notice", "en"): "School is closed tomorrow for Tihar.",
+    ("notice_image", "en"): "The exam routine for next week is in the photo.",
+    ("notice_image", "ne"): "अर्को हप्ताको परीक्षा तालिका तस्बिरमा छ।",
+    ("notice_document", "en"): "The exam routine for next week is in the PDF.",
+    ("notice_document", "ne"): "अर्को हप्ताको परीक्षा तालिका PDF मा छ।",
     ("notice", "ne"): "तिहारका कारण भोलि विद्यालय बन्द रहनेछ।",
     ("homework", "en"): "Page 23, exercises 1 to 5.",
     ("homework", "ne"): "पृष्ठ २३, अभ्यास १ देखि ५ सम्म।",
@@ -200,6 +224,11 @@ def _readme_purpose(purpose: str) -> str:
         f"### `{name}`",
         "",
         f"Used for {USED_FOR[purpose]}. Category `{CATEGORY}`.",
+        *(
+            [f"Header: `{HEADERS[purpose]}` (upload any sample file as the example)."]
+            if purpose in HEADERS
+            else []
+        ),
         "Parameters (variable type *Name*): " + ", ".join(f"`{p}`" for p in params) + ".",
     ]
     for lang in LANGUAGES:
@@ -215,7 +244,7 @@ README_INTRO = """
 ## WhatsApp templates
 
 Outside a parent's 24-hour window WhatsApp delivers only approved templates, so Sandesh
-ships seven UTILITY templates in Nepali and English. Each school submits them once in
+ships these UTILITY templates in Nepali and English. Each school submits them once in
 WhatsApp Manager (*Message templates → Create template*): category **Utility**, the name
 below, one language at a time, variable type **Name**, the body exactly as printed, and
 the example values for Meta's review. Once Meta approves a translation, an admin ticks

@@ -1,0 +1,49 @@
+"""A school's photos and PDFs for its portal pages: the file and a photo's thumbnail, each
+only to the school's own users (another school's id is a 404), cached by the browser for
+good (a file's content never changes under its id)."""
+
+from flask import Blueprint, Response, abort
+
+from portal.services.media import files
+from portal.web.tenancy import school_id, school_member
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+CACHED = "private, max-age=31536000, immutable"
+
+
+@bp.get("/<int:media_id>")
+@school_member
+def show(media_id: int):
+    media = files.of_school(school_id(), media_id) or abort(404)
+    response = Response(files.read(media), mimetype=media.mime_type)
+    response.headers["Cache-Control"] = CACHED
+    disposition = "inline" if media.kind == "image" else "attachment"
+    response.headers.set("Content-Disposition", disposition, filename=media.filename)
+    return response
+
+
+@bp.get("/<int:media_id>/thumb")
+@school_member
+def thumb(media_id: int):
+    media = files.of_school(school_id(), media_id) or abort(404)
+    if media.thumb_sha256 is None:
+        abort(404)
+    response = Response(files.read(media, thumb=True), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = CACHED
+    return response
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    """`240 KB`, `1.2 MB` in the reader's digits."""
+    from portal.services.media.refusals import human_size
+
+    return human_size(size)
+
+
+@bp.app_template_filter("media_refusal")
+def media_refusal(code: str) -> str:
+    """Why a file someone sent was not kept, in the reader's language."""
+    from portal.services.media.refusals import describe
+
+    return describe(code)
