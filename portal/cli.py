@@ -23,6 +23,9 @@ from portal.services.roster.cells import Local
 from portal.services.roster.importing import KINDS, ImportReport, import_csv
 from portal.services.school import demo as demo_data
 from portal.services.school import schools
+from portal.services.waba import onboarding, portfolios, template_sync
+from portal.services.waba.graph import current_graph
+from portal.tasks.sandbox import review_later
 
 PROGRESS_FROM_ROWS = 500
 
@@ -31,6 +34,7 @@ teacher_cli = AppGroup("teacher", help="Add teachers.")
 user_cli = AppGroup("user", help="Add portal users.")
 roster_cli = AppGroup("roster", help="Import rosters.")
 token_cli = AppGroup("token", help="Create API tokens.")
+templates_cli = AppGroup("templates", help="Submit WhatsApp templates to Meta.")
 
 
 @contextmanager
@@ -64,6 +68,7 @@ def demo():
     with speaking():
         school = demo_data.seed_demo()
         db.session.commit()
+        review_later()
         counts = demo_data.demo_counts(school)
     click.echo(
         f"Demo school “{school.name}” ({school.slug}): {counts['classes']} classes, "
@@ -82,8 +87,10 @@ def demo():
 @click.option("--phone-number-id", required=True, help="Meta's ID of the school's WhatsApp number.")
 @click.option("--name-ne", help="The school's name in Nepali.")
 @click.option("--access-token", help="The school's Graph API token (stored encrypted).")
-def school_add(slug, name, phone_number_id, name_ne, access_token):
-    """Add a school with its WhatsApp number."""
+@click.option("--waba-id", help="Meta's ID of the school's WhatsApp Business Account.")
+@click.option("--portfolio", help="The business portfolio it shares a messaging limit with.")
+def school_add(slug, name, phone_number_id, name_ne, access_token, waba_id, portfolio):
+    """Add a school with its WhatsApp number, then check its setup with Meta."""
     with speaking():
         school = schools.create_school(
             slug=slug,
@@ -91,10 +98,71 @@ def school_add(slug, name, phone_number_id, name_ne, access_token):
             phone_number_id=phone_number_id,
             name_ne=name_ne,
             access_token=access_token,
+            waba_id=waba_id,
+            portfolio_id=portfolios.named(portfolio).id if portfolio else None,
         )
         db.session.commit()
     token_note = " with its access token (encrypted)" if access_token else ""
     click.echo(f"Added school {school.slug}: {school.name}{token_note}.")
+    _check(school)
+
+
+@school_cli.command("check")
+@click.argument("slug")
+def school_check(slug):
+    """Check a school's WhatsApp setup with Meta, step by step (submits missing templates)."""
+    with speaking():
+        _check(schools.get_school(slug))
+
+
+def _check(school) -> None:
+    """Print each onboarding step, passed or with Meta's error; fail if any step failed."""
+    with speaking():
+        steps = onboarding.check(
+            school=school,
+            graph=current_graph(),
+            webhook_url=webhook_url(),
+            verify_token=current_app.config["WHATSAPP_VERIFY_TOKEN"],
+        )
+        db.session.commit()
+        review_later()
+    marks = {True: "ok  ", False: "FAIL", None: "todo"}
+    for step in steps:
+        click.echo(f"  {marks[step.ok]} {step.name}: {step.detail}", err=step.ok is False)
+    failed = [s.name for s in steps if s.ok is False]
+    if failed:
+        raise click.ClickException(
+            f"{', '.join(failed)} failed: fix it, then `flask school check {school.slug}`"
+        )
+
+
+def webhook_url() -> str:
+    """Where Meta posts webhooks: PUBLIC_URL's, else a placeholder for the operator's host."""
+    base = current_app.config["PUBLIC_URL"] or "https://<your-sandesh-host>"
+    return f"{base}/webhooks/whatsapp"
+
+
+@templates_cli.command("sync")
+@click.argument("slug")
+def templates_sync(slug):
+    """Submit every shipped template Meta lacks and read back Meta's statuses."""
+    with speaking():
+        report = template_sync.sync_templates(
+            school=schools.get_school(slug), graph=current_graph()
+        )
+        db.session.commit()
+    if report.submitted:
+        review_later()
+    for name, lang in report.submitted:
+        click.echo(f"submitted {name} ({lang})")
+    for (name, lang), status in sorted(report.statuses.items()):
+        click.echo(f"{name} ({lang}): {status}")
+    found, approved = len(report.found), report.approved
+    click.echo(f"Submitted {len(report.submitted)}, already at Meta {found}, approved {approved}.")
+    if report.failed:
+        for name, lang, why in report.failed:
+            click.echo(f"{name} ({lang}) refused: {why}", err=True)
+        raise click.ClickException(f"Meta refused {len(report.failed)} template(s).")
 
 
 @teacher_cli.command("add")
@@ -264,5 +332,5 @@ def report_lines(report: ImportReport) -> list[str]:
 def init_app(app) -> None:
     """Register every command on the app's `flask` CLI."""
     app.cli.add_command(demo)
-    for group in (school_cli, teacher_cli, user_cli, roster_cli, token_cli):
+    for group in (school_cli, teacher_cli, user_cli, roster_cli, token_cli, templates_cli):
         app.cli.add_command(group)

@@ -180,7 +180,9 @@ def load(env=os.environ, process: str = "web") -> dict:
         not in ("0", "false", "no", "off"),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "WHATSAPP_TRANSPORT": env.get("WHATSAPP_TRANSPORT", "sandbox").strip().lower() or "sandbox",
-        "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0"),
+        # v24.0 is the first with `whatsapp_business_manager_messaging_limit`; v26.0 is the
+        # newest (Graph API changelog, 29 July 2026).
+        "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v26.0"),
         "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
         "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or _sandbox_secret(env, mode, "app"),
         "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN")
@@ -246,4 +248,9 @@ def load(env=os.environ, process: str = "web") -> dict:
         "MEDIA_S3_BUCKET": env.get("MEDIA_S3_BUCKET") or None,
         "MEDIA_S3_PREFIX": env.get("MEDIA_S3_PREFIX") or "sandesh/media/",
         "MEDIA_S3_ENDPOINT_URL": env.get("MEDIA_S3_ENDPOINT_URL") or None,
+        # The public address of this Sandesh, for the webhook URL an operator pastes into
+        # Meta's app (unset: the address the operator's own request came to).
+        "PUBLIC_URL": env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
+        # How long the sandbox's stand-in for Meta takes to review a submitted template.
+        "SANDBOX_TEMPLATE_REVIEW_SECONDS": float(env.get("SANDBOX_TEMPLATE_REVIEW_SECONDS", "15")),
     }

@@ -4,6 +4,7 @@ The embedded run uses a fresh SQLite file; the PostgreSQL run sets DATABASE_URL 
 REDIS_URL) to a fresh database made by scripts/test.
 """
 
+import json
 import os
 import re
 import tempfile
@@ -11,6 +12,14 @@ import tempfile
 import pytest
 
 _TMP = tempfile.mkdtemp(prefix="sandesh-test-")
+# Under pytest-xdist each worker inherits what the controller's copy of this file set:
+# a worker gets its own instance folder and SQLite file, not the controller's.
+if _parent := os.environ.pop("SANDESH_TEST_TMP", None):
+    if os.environ.get("SANDESH_INSTANCE_PATH") == _parent:
+        del os.environ["SANDESH_INSTANCE_PATH"]
+    if os.environ.get("DATABASE_URL") == f"sqlite:///{_parent}/test.db":
+        del os.environ["DATABASE_URL"]
+os.environ["SANDESH_TEST_TMP"] = _TMP
 os.environ["SANDESH_ENV"] = "testing"
 os.environ.setdefault("SANDESH_INSTANCE_PATH", _TMP)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
@@ -25,6 +34,8 @@ from flask_migrate import upgrade  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db as _db  # noqa: E402
 from portal.services.delivery import transport  # noqa: E402
+from portal.whatsapp.client import CloudClient  # noqa: E402
+from portal.whatsapp.signature import sign  # noqa: E402
 from tests.factories import (  # noqa: E402
     PASSWORD,
     ClassFactory,
@@ -34,7 +45,11 @@ from tests.factories import (  # noqa: E402
     StudentGuardianFactory,
     UserFactory,
 )
+from tests.fakes.graph_api import FakeGraphAPI  # noqa: E402
 from tests.fakes.recording import RecordingTransport  # noqa: E402
+
+META_TOKEN = "meta-day-one-token"
+WABA = "102290129340398"  # the WhatsApp Business Account id of Meta's examples
 
 
 class FreshContextClient(FlaskClient):
@@ -242,3 +257,36 @@ def frozen_clock(monkeypatch):
     fake = FrozenClock(datetime.datetime(2025, 11, 23, 2, 15, tzinfo=datetime.UTC))
     monkeypatch.setattr(clock, "now", fake)
     return fake
+
+
+@pytest.fixture
+def meta(app):
+    """A fake Graph API the app uses as Meta (the Cloud API transport): sends, templates
+    (left PENDING until a test reviews them), the number's fields and its limit."""
+    with FakeGraphAPI(META_TOKEN, template_review_seconds=-1) as fake:
+        names = ("WHATSAPP_TRANSPORT", "WHATSAPP_API_URL", "WHATSAPP_ACCESS_TOKEN")
+        saved = {name: app.config[name] for name in names}
+        app.config.update(
+            WHATSAPP_TRANSPORT="cloud", WHATSAPP_API_URL=fake.url, WHATSAPP_ACCESS_TOKEN=META_TOKEN
+        )
+        app.extensions[transport.KEY] = CloudClient(fake.url)
+        yield fake
+        app.extensions.pop(transport.KEY, None)
+        app.config.update(saved)
+
+
+@pytest.fixture
+def post_webhook(client):
+    """Post a webhook body to the app, signed as Meta signs it; the app's answer."""
+
+    def post(body):
+        if isinstance(body, dict):
+            body = json.dumps(body, separators=(",", ":")).encode()
+        headers = {"X-Hub-Signature-256": sign(body, "test-app-secret")}
+        response = client.post(
+            "/webhooks/whatsapp", data=body, headers=headers | {"Content-Type": "application/json"}
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response
+
+    return post

@@ -47,6 +47,8 @@ class SchoolFactory(Base):
     # No quiet hours unless a test sets them: tests must not depend on the time of day.
     quiet_start = datetime.time(0, 0)
     quiet_end = datetime.time(0, 0)
+    # No messaging limit unless a test sets one: only the limit's own tests count places.
+    messaging_tier = "TIER_UNLIMITED"
 
 
 class UserFactory(Base):

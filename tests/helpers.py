@@ -6,7 +6,7 @@ from pathlib import Path
 from portal.extensions import db
 from portal.models import Source
 from portal.services.broadcasting import broadcasts
-from portal.tasks.delivery import send_deliveries
+from portal.tasks.delivery import send_deliveries, start_broadcast
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -37,3 +37,8 @@ def make_broadcast(
 def run_senders(broadcast_id=None) -> int:
     """Send everything due now, as a consumer would."""
     return send_deliveries.call_local(broadcast_id)
+
+
+def start(broadcast) -> None:
+    """Start a due broadcast as the dispatcher would: fan it out and send what may go."""
+    start_broadcast.call_local(broadcast.id)

@@ -23,6 +23,8 @@ from portal.services.accounts.passwords import verify_password
 from portal.services.common.dates import current_bs_year
 from portal.services.common.phones import normalize_phone
 from portal.services.common.secrets import decrypt
+from portal.services.wording import template_texts
+from tests.conftest import META_TOKEN, WABA
 from tests.factories import ClassFactory, SchoolFactory, TeacherFactory, UserFactory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
@@ -145,6 +147,7 @@ def test_demo_records_what_it_made_in_the_audit_log(db, cli):
         ("teacher.create", None),
         ("user.create", None),
         ("user.create", None),
+        ("templates.sync", None),  # to the sandbox's stand-in for Meta
     ]
 
 
@@ -199,6 +202,69 @@ def test_school_add_refuses_bad_input_and_writes_nothing(db, cli, args, message)
     assert result.exit_code == 1
     assert message in result.stderr and result.stderr.startswith("Error: ")
     assert count(db, School) == 1 and count(db, AuditLog) == 0
+
+
+def test_school_add_with_its_account_checks_every_step_with_meta_and_submits_the_templates(
+    db, cli, meta
+):
+    meta.configure(
+        numbers={"123456789012": {"display_phone_number": "+977 1-4000000", "verified_name": "KVS"}}
+    )
+    result = cli(
+        "school", "add", "kvs", "--name", "Kathmandu Valley School",
+        "--phone-number-id", "123456789012", "--access-token", META_TOKEN,
+        "--waba-id", WABA, "--portfolio", "Valley schools",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  ok   token: Meta answered for phone number ID 123456789012." in lines
+    assert "  ok   number: +977 1-4000000, shown as “KVS”; quality rating ?." in lines
+    assert "  ok   limit: 250 parents a day outside their 24-hour window (TIER_250)." in lines
+    shipped = len(template_texts.all_shipped())
+    assert f"  ok   templates: Submitted {shipped}, already at Meta 0, approved 0." in lines
+    assert any(line.startswith("  todo webhook: ") for line in lines)
+    assert META_TOKEN not in result.output
+    school = db.session.scalar(sa.select(School).where(School.slug == "kvs"))
+    assert (school.waba_id, school.portfolio.name, school.messaging_tier) == (
+        WABA,
+        "Valley schools",
+        "TIER_250",
+    )
+    assert meta.stats()["templates_created"] == shipped
+
+
+def test_school_add_keeps_the_school_but_fails_when_meta_refuses_its_token(db, cli, meta):
+    meta.configure(numbers={"123456789012": {}})
+    result = cli(
+        "school", "add", "kvs", "--name", "KVS", "--phone-number-id", "123456789012",
+        "--access-token", "EAAG-wrong", "--waba-id", WABA,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "  FAIL token: " in result.stderr and "(190)" in result.stderr
+    assert "todo templates: Not checked: Meta did not accept the token." in result.stdout
+    assert "token failed: fix it, then `flask school check kvs`" in result.stderr
+    assert count(db, School, School.slug == "kvs") == 1
+    assert meta.stats()["templates_created"] == 0
+
+
+def test_templates_sync_submits_once_and_lists_metas_statuses(db, cli, meta):
+    school = SchoolFactory(slug="kvs", waba_id=WABA)
+    first = cli("templates", "sync", "kvs")
+    assert first.exit_code == 0, first.output
+    shipped = len(template_texts.all_shipped())
+    assert f"Submitted {shipped}, already at Meta 0, approved 0." in first.stdout
+    assert "sandesh_notice_ne (en): PENDING" in first.stdout
+    again = cli("templates", "sync", "kvs")
+    assert f"Submitted 0, already at Meta {shipped}, approved 0." in again.stdout
+    assert meta.stats()["templates_created"] == shipped
+    assert count(db, AuditLog, AuditLog.school_id == school.id) == 1
+
+
+def test_templates_sync_needs_the_schools_business_account(db, cli):
+    SchoolFactory(slug="kvs", waba_id=None)
+    result = cli("templates", "sync", "kvs")
+    assert result.exit_code == 1
+    assert "Enter the school's WhatsApp Business Account ID first." in result.stderr
 
 
 # flask teacher add

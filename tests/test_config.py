@@ -13,7 +13,9 @@ from portal.extensions import db
 from portal.services.common import secrets
 
 SECRET = "s" * 48
-KEY, OLD_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+# Fixed keys (a Fernet key is 32 url-safe base64 bytes) so test ids are the same everywhere.
+KEY = "yFXnINyWQ678IDkkYY_qtJXMU3Xp6bjl7_UPI_7NHeE="
+OLD_KEY = "NmczUd3kHqtQu9HgCZUO8sleOo6EonXn2yBfiPY_kS4="
 PRODUCTION = {"SANDESH_ENV": "production", "SECRET_KEY": SECRET, "ENCRYPTION_KEY": KEY}
 
 

@@ -16,6 +16,7 @@ from portal.models.broadcast import (
     Delivery,
     DeliveryStatus,
     Kind,
+    LimitSlot,
     Source,
     Template,
 )
@@ -32,11 +33,12 @@ from portal.models.roster import (
     teacher_classes,
 )
 from portal.models.schedule import Every, OnHoliday, RecurringSchedule, ScheduleStatus
-from portal.models.school import Alert, School
+from portal.models.school import DEFAULT_TIER, Alert, Portfolio, School
 from portal.models.webhook import (
     EventStatus,
     InboundMessage,
     SandboxMessage,
+    SandboxTemplate,
     StatusEvent,
     WebhookEvent,
 )
@@ -69,6 +71,10 @@ __all__ = [
     "Source",
     "InboundMessage",
     "SandboxMessage",
+    "SandboxTemplate",
+    "LimitSlot",
+    "Portfolio",
+    "DEFAULT_TIER",
     "StatusEvent",
     "Template",
     "WebhookEvent",

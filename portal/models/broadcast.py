@@ -157,6 +157,9 @@ class Delivery(db.Model):
             "ix_deliveries_due", "next_attempt_at", where=f"status = '{DeliveryStatus.PENDING}'"
         ),
         _partial(
+            "ix_deliveries_queue", "priority", "id", where=f"status = '{DeliveryStatus.PENDING}'"
+        ),
+        _partial(
             "ix_deliveries_leased", "lease_until", where=f"status = '{DeliveryStatus.SENDING}'"
         ),
         _partial(
@@ -202,6 +205,19 @@ class Delivery(db.Model):
     wamid: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     sent_as: Mapped[str | None] = mapped_column(sa.String(16))  # "text" or "template"
     language: Mapped[str | None] = mapped_column(sa.String(8))
+    # Claimed in this order (0: emergencies and direct replies, 1: the rest), and held back by
+    # the portfolio's messaging limit until a place frees up (pending all the while).
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")
+    waiting: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A direct reply to someone known only by their business-scoped user id (no phone).
+    to_user_id: Mapped[str | None] = mapped_column(sa.String(140))
+    # Reply buttons a direct reply carries ([{"id", "title"}]; an interactive message).
+    buttons: Mapped[list | None] = mapped_column(sa.JSON)
+    # What Meta charged for it (status webhooks' `pricing`), and the parent's Seen tap.
+    pricing_category: Mapped[str | None] = mapped_column(sa.String(32))
+    pricing_type: Mapped[str | None] = mapped_column(sa.String(32))
+    billable: Mapped[bool | None]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -220,7 +236,9 @@ class Delivery(db.Model):
 
 
 class Template(db.Model):
-    """Which approved Meta template a school uses for a purpose in a language."""
+    """Which Meta template a school sends for a purpose to parents reading a language, the
+    language Meta has it in (Nepali readers get one declared in a language Meta supports,
+    carrying the Nepali text in its parameters), and what Meta says of it."""
 
     __tablename__ = "templates"
     __table_args__ = (sa.UniqueConstraint("school_id", "purpose", "language"),)
@@ -228,10 +246,46 @@ class Template(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
     purpose: Mapped[str] = mapped_column(sa.String(32))
-    language: Mapped[str] = mapped_column(sa.String(8))
+    language: Mapped[str] = mapped_column(sa.String(8))  # the parents' language
     meta_name: Mapped[str] = mapped_column(sa.String(512))
+    # The language code the template is declared in at Meta (None: the same as `language`).
+    meta_language: Mapped[str | None] = mapped_column(sa.String(16))
     params: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Its quick-reply buttons' labels, as Meta holds them (a tap is sent back with a payload).
+    buttons: Mapped[list | None] = mapped_column(sa.JSON)
+    # Usable: Meta approved it as UTILITY (or, for a school without a WhatsApp Business
+    # Account id, an admin ticked it).
     approved: Mapped[bool] = mapped_column(default=True)
+    # What Meta reported: its id, status (APPROVED, PENDING, REJECTED, PAUSED, ...),
+    # category, quality score and the reason of a rejection or pause, and when.
+    meta_id: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[str | None] = mapped_column(sa.String(24))
+    category: Mapped[str | None] = mapped_column(sa.String(24))
+    quality: Mapped[str | None] = mapped_column(sa.String(16))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def declared_language(self) -> str:
+        return self.meta_language or self.language
+
+
+class LimitSlot(db.Model):
+    """One person messaged outside their 24-hour window, against a business portfolio's
+    messaging limit: Meta counts the unique people a portfolio so messaged in any moving
+    24 hours, and returns no error past the limit, so Sandesh counts them itself."""
+
+    __tablename__ = "limit_slots"
+    __table_args__ = (
+        sa.Index("ix_limit_slots_window", "portfolio_key", "used_at"),
+        sa.Index("ix_limit_slots_recipient", "portfolio_key", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_key: Mapped[str] = mapped_column(sa.String(24))  # "p<portfolio>" or "s<school>"
+    recipient: Mapped[str] = mapped_column(sa.String(140))  # the `to`: wa_id, number or BSUID
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deliveries.id"))
 
 
 class DailyReply(db.Model):

@@ -27,12 +27,17 @@ class Teacher(Timestamps, db.Model):
     """A teacher who sends notices from WhatsApp, identified by their phone number."""
 
     __tablename__ = "teachers"
-    __table_args__ = (sa.UniqueConstraint("school_id", "phone"),)
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "phone"),
+        sa.UniqueConstraint("school_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     phone: Mapped[str] = mapped_column(sa.String(20))
+    # The business-scoped user id Meta sends beside the number (usernames, 2026).
+    user_id: Mapped[str | None] = mapped_column(sa.String(140))
     language: Mapped[str] = mapped_column(
         sa.Enum(*LANGUAGES, name="teacher_language", native_enum=False), default="ne"
     )
@@ -104,13 +109,18 @@ class Guardian(Timestamps, db.Model):
     """A parent or guardian, reached on WhatsApp at one E.164 number (unique per school)."""
 
     __tablename__ = "guardians"
-    __table_args__ = (sa.UniqueConstraint("school_id", "phone"),)
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "phone"),
+        sa.UniqueConstraint("school_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     phone: Mapped[str] = mapped_column(sa.String(20))
     wa_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # The business-scoped user id Meta sends beside the number (usernames, 2026).
+    user_id: Mapped[str | None] = mapped_column(sa.String(140))
     language: Mapped[str] = mapped_column(
         sa.Enum(*GUARDIAN_LANGUAGES, name="guardian_language", native_enum=False), default="ne"
     )

@@ -1,4 +1,5 @@
-"""The tenant: a school with its WhatsApp business number."""
+"""The tenant: a school with its WhatsApp business number, its WhatsApp Business Account and
+the business portfolio whose messaging limit it shares."""
 
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
@@ -13,6 +14,21 @@ if TYPE_CHECKING:
     from portal.models.roster import Student
 
 
+# Meta's starting messaging limit for a new business portfolio (messaging-limits page).
+DEFAULT_TIER = "TIER_250"
+
+
+class Portfolio(db.Model):
+    """A Meta business portfolio that several schools share: they share its messaging limit.
+    A school outside any portfolio row is a portfolio of its own."""
+
+    __tablename__ = "portfolios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class School(Timestamps, db.Model):
     __tablename__ = "schools"
 
@@ -21,6 +37,21 @@ class School(Timestamps, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     name_ne: Mapped[str | None] = mapped_column(sa.String(200))
     phone_number_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The WhatsApp Business Account the number belongs to (templates live there).
+    waba_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    portfolio_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portfolios.id"), index=True)
+    # The portfolio's messaging limit as Meta last reported it (TIER_250, TIER_2K, ...), and
+    # what Meta says of the number (display name, quality rating).
+    messaging_tier: Mapped[str] = mapped_column(
+        sa.String(24), default=DEFAULT_TIER, server_default=DEFAULT_TIER
+    )
+    messaging_tier_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    quality_rating: Mapped[str | None] = mapped_column(sa.String(16))
+    display_phone_number: Mapped[str | None] = mapped_column(sa.String(32))
+    verified_name: Mapped[str | None] = mapped_column(sa.String(200))
+    # What the school pays Meta per message, by pricing category (in `currency`).
+    prices: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    currency: Mapped[str] = mapped_column(sa.String(3), default="NPR", server_default="NPR")
     # Fernet token of the school's Graph API access token (see services/secrets.py).
     access_token_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
@@ -48,6 +79,8 @@ class School(Timestamps, db.Model):
     sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
+    portfolio: Mapped["Portfolio | None"] = relationship()
+
     def display_name(self, locale: str) -> str:
         """The school's name in the reader's language, falling back to the English one."""
         return self.name_ne if locale == "ne" and self.name_ne else self.name
@@ -64,8 +97,12 @@ class Alert(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
     code: Mapped[int | None]
-    action: Mapped[str] = mapped_column(sa.String(32))  # what Sandesh did: "paused", "failed"
+    # What happened: "paused", "failed" (a Meta error code), or a template's trouble
+    # ("template_rejected", "template_paused", "template_disabled", "template_marketing", ...).
+    action: Mapped[str] = mapped_column(sa.String(32))
     details: Mapped[str] = mapped_column(sa.Text, default="")
+    # For template alerts: the template's name, language, Meta's reason.
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
     # A student absent several school days in a row ("absent_streak"): who, and since when.
     student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("students.id"))
     since_on: Mapped[date | None]

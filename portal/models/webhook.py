@@ -63,6 +63,8 @@ class StatusEvent(db.Model):
     callback_data: Mapped[str | None] = mapped_column(sa.String(512))
     error_code: Mapped[int | None]
     error_title: Mapped[str | None] = mapped_column(sa.String(300))
+    # `pricing` as the status carried it (Meta puts it on one status of a message only).
+    pricing: Mapped[dict | None] = mapped_column(sa.JSON)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -82,6 +84,10 @@ class InboundMessage(db.Model):
     profile_name: Mapped[str | None] = mapped_column(sa.String(200))
     type: Mapped[str] = mapped_column(sa.String(32))
     text: Mapped[str | None] = mapped_column(sa.Text)
+    # A tapped button: the reply button's id, or a template quick reply's payload.
+    button_id: Mapped[str | None] = mapped_column(sa.String(256))
+    # A system message's change of identifiers: {"kind", "new_wa_id", "new_user_id", ...}.
+    system: Mapped[dict | None] = mapped_column(sa.JSON)
     context_wamid: Mapped[str | None] = mapped_column(sa.String(128))
     # A photo or document: what the webhook said of it (id, mime_type, sha256, filename,
     # url), the file once downloaded, or why it was refused; a teacher's photo sent without
@@ -123,3 +129,20 @@ class SandboxMessage(db.Model):
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     wamid: Mapped[str | None] = mapped_column(sa.String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SandboxTemplate(db.Model):
+    """A template the sandbox's stand-in for Meta holds for a WhatsApp Business Account:
+    submitted, then approved (or rejected) after a short review, as Meta would."""
+
+    __tablename__ = "sandbox_templates"
+    __table_args__ = (sa.UniqueConstraint("waba_id", "name", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    waba_id: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(512))
+    language: Mapped[str] = mapped_column(sa.String(16))
+    category: Mapped[str] = mapped_column(sa.String(24))
+    status: Mapped[str] = mapped_column(sa.String(24))
+    components: Mapped[list] = mapped_column(sa.JSON, default=list)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

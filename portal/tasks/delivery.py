@@ -59,7 +59,7 @@ def send_deliveries(broadcast_id: int | None = None) -> int:
             db.session.commit()
             jobs, lease = claims.load_jobs(ids), claims.BatchLease(ids)
             db.session.commit()
-            sending.admit(jobs)
+            jobs = sending.admit(jobs)  # the messaging limit may hold some back
             for job in jobs:
                 if lease.due():  # still alive: keep the batch (a dead sender's goes soon)
                     lease.renew()

@@ -33,7 +33,8 @@ def process_event(event_id: int) -> dict:
         outbox.discard()
         log.warning("webhook event %s: an item failed; applying them one by one", event_id)
         seen = _apply_apart(event_id, items)
-    if seen.get("message") or seen.get("failed"):  # replies (or apologies) may be queued
+    if seen.get("message") or seen.get("failed") or seen.get("account"):  # replies, apologies
+        # or parents a template or a raised limit let go
         from portal.tasks.delivery import send_deliveries  # here: a cycle, as above
 
         send_deliveries(None)

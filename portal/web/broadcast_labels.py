@@ -26,6 +26,8 @@ BROADCAST_STATUS_LABELS = {
 
 DELIVERY_STATUS_LABELS = {
     "pending": _l("Waiting"),
+    "waiting": _l("Waiting for the daily limit"),
+    "acknowledged": _l("Seen"),
     "held": _l("Held for the daily digest"),
     "sending": _l("Sending"),
     "accepted": _l("Sent"),
@@ -35,6 +37,17 @@ DELIVERY_STATUS_LABELS = {
     "failed": _l("Failed"),
     "skipped": _l("Skipped"),
     "cancelled": _l("Cancelled"),
+}
+
+
+PRICING_CATEGORY_LABELS = {
+    "utility": _l("Utility"),
+    "service": _l("Service"),
+    "marketing": _l("Marketing"),
+    "marketing_lite": _l("Marketing"),
+    "authentication": _l("Authentication"),
+    "authentication_international": _l("Authentication"),
+    "referral_conversion": _l("Free entry point"),
 }
 
 
@@ -97,8 +110,61 @@ def target_label(text: str, locale: str) -> str:
     return str(_("Grade %(grade)s", grade=classnames.grade_name(target.grade, locale)))
 
 
+# A template's trouble, and what the school's admins should do about it.
+TEMPLATE_ALERTS = {
+    "template_rejected": _l(
+        "Meta rejected the template %(name)s for %(language)s readers (%(reason)s). "
+        "Parents get the fallback language meanwhile. Fix the wording in WhatsApp Manager and "
+        "submit it again, or appeal."
+    ),
+    "template_paused": _l(
+        "Meta paused the template %(name)s for %(language)s readers (parents' feedback). "
+        "Parents get the fallback language until Meta reinstates it; send fewer, expected messages."
+    ),
+    "template_disabled": _l(
+        "Meta no longer sends the template %(name)s for %(language)s readers (%(status)s). "
+        "Submit the templates again (Settings → WhatsApp templates)."
+    ),
+    "template_flagged": _l(
+        "Parents reported the template %(name)s for %(language)s readers: Meta may pause it. "
+        "Check that parents expect these messages."
+    ),
+    "template_marketing": _l(
+        "Meta made the template %(name)s for %(language)s readers a %(category)s template: "
+        "Sandesh sends only Utility templates, so it is no longer used. Make its wording plainly "
+        "about school matters, submit it again, or appeal in WhatsApp Manager."
+    ),
+    "template_recategorising": _l(
+        "Meta will make the template %(name)s for %(language)s readers a %(category)s template "
+        "within a day; Sandesh will stop using it then. Appeal in WhatsApp Manager if it is "
+        "about school matters."
+    ),
+    "template_missing": _l(
+        "No approved template for %(purpose)s in %(language)s or the fallback language: those "
+        "parents' messages wait. Submit the templates (Settings → WhatsApp templates)."
+    ),
+}
+LANGUAGE_NAMES = {"ne": _l("Nepali"), "en": _l("English"), "both": _l("Nepali")}
+PURPOSE_NAMES = {
+    "notice": _l("notices"),
+    "homework": _l("homework"),
+    "absence": _l("absence alerts"),
+    "reminder": _l("reminders"),
+    "digest": _l("daily digests"),
+    "attendance": _l("attendance summaries"),
+    "continued": _l("the later parts of long notices"),
+}
+
+
 def alert_text(alert) -> str:
     """An open alert as its school's admins read it."""
+    if alert.action in TEMPLATE_ALERTS:
+        data = dict(alert.data or {})
+        fields = ("name", "reason", "status", "category")
+        values = {k: data.get(k) or "—" for k in fields}
+        values["language"] = str(LANGUAGE_NAMES.get(data.get("language"), data.get("language")))
+        values["purpose"] = str(PURPOSE_NAMES.get(data.get("purpose"), data.get("purpose")))
+        return str(TEMPLATE_ALERTS[alert.action]) % values
     if alert.action == streaks.ACTION:
         return absence_alert_text(alert)
     if alert.action == "webhook_failed":

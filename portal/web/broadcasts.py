@@ -115,7 +115,11 @@ def _preview(form, broadcast, school, requested):
     media_id = broadcast.media_file_id
     db.session.rollback()
     media = files.of_school(school.id, media_id) if media_id else None
-    return _compose(form, block="preview", preview=shown, media=media)
+    lines = {
+        "limit_line": preview.limit_words(shown, locale_code()),
+        "cost_line": preview.cost_words(shown, locale_code()),
+    }
+    return _compose(form, block="preview", preview=shown, media=media, **lines)
 
 
 def _send(broadcast: Broadcast):
@@ -159,6 +163,7 @@ def show(broadcast_id):
         "broadcasts/show.html",
         broadcast=broadcast,
         failures=tracking.failures(broadcast.id),
+        charges=tracking.charges(broadcast),
         **_progress_context(broadcast),
         **_rows_context(broadcast),
     )
@@ -246,6 +251,11 @@ def broadcast_status(status: str) -> str:
 @bp.app_template_filter("delivery_status")
 def delivery_status(status: str) -> str:
     return str(broadcast_labels.DELIVERY_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_filter("pricing_category")
+def pricing_category(category: str) -> str:
+    return str(broadcast_labels.PRICING_CATEGORY_LABELS.get(category, category))
 
 
 @bp.app_template_filter("broadcast_source")

@@ -2,6 +2,7 @@
 
 import re
 from datetime import time
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -230,6 +231,43 @@ def _digits_or_none(text: str | None) -> str | None:
     return to_ascii_digits(text or "").strip() or None
 
 
+class PriceField(StringField):
+    """A price per message, such as 0.95 (ASCII or Devanagari digits); blank for none."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        text = to_ascii_digits(valuelist[0] if valuelist else "").strip().replace(",", "")
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_l("Enter a price such as 0.95.")) from None
+        if not self.data.is_finite() or not 0 <= self.data <= 100_000:
+            self.data = None
+            raise ValueError(_l("Enter a price from 0 to 100,000."))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+def _digits_only(label):
+    return StringField(
+        label,
+        filters=[_digits_or_none],
+        validators=[
+            Length(max=64),
+            Regexp(r"^\d*$", message=_l("Use the number Meta shows: digits only.")),
+        ],
+    )
+
+
 class SettingsForm(RosterForm):
     """The school's own settings; the access token is write-only (blank keeps it)."""
 
@@ -241,14 +279,8 @@ class SettingsForm(RosterForm):
     name_ne = StringField(
         _l("School name in Nepali"), filters=[_stripped_or_none], validators=[Length(max=200)]
     )
-    phone_number_id = StringField(
-        _l("WhatsApp phone number ID"),
-        filters=[_digits_or_none],
-        validators=[
-            Length(max=64),
-            Regexp(r"^\d*$", message=_l("Use the number Meta shows: digits only.")),
-        ],
-    )
+    phone_number_id = _digits_only(_l("WhatsApp phone number ID"))
+    waba_id = _digits_only(_l("WhatsApp Business Account ID"))
     access_token = PasswordField(
         _l("New access token"), filters=[_stripped_or_none], validators=[Length(max=2000)]
     )
@@ -267,6 +299,10 @@ class SettingsForm(RosterForm):
             SelectChoice("more", _l("The opening, and the rest when the parent replies MORE")),
         ],
     )
+    price_utility = PriceField(_l("Utility (templates outside the 24-hour window)"))
+    price_service = PriceField(_l("Service (replies inside the 24-hour window)"))
+    price_marketing = PriceField(_l("Marketing"))
+    price_authentication = PriceField(_l("Authentication"))
 
     def validate_remove_token(self, field):
         if field.data and self.access_token.data:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
@@ -43,6 +43,15 @@ def number(value) -> str:
     return localize_digits(format_decimal(value, locale="en"), locale)
 
 
+def money(value, currency: str = "NPR") -> str:
+    """`NPR 23.75`, `नेरू २३.७५`."""
+    if value is None:
+        return ""
+    locale = locale_code()
+    text = format_currency(value, currency, "¤\u00a0#,##0.00", locale=locale)
+    return localize_digits(text, locale)
+
+
 def digits(value) -> str:
     """Any text with its digits in the reader's script (roll numbers, years, class names)."""
     return localize_digits("" if value is None else str(value), locale_code())
@@ -74,6 +83,7 @@ def init_app(app: Flask) -> None:
     LazyString.__html__ = _lazy_text_as_html
     app.add_template_filter(number, "number")
     app.add_template_filter(digits, "digits")
+    app.add_template_filter(money, "money")
     app.add_template_filter(lambda d: d and dates.format_dual_date(d, locale_code()), "date")
     app.add_template_filter(
         lambda d: d and dates.format_dual_datetime(d, locale_code()), "datetime"

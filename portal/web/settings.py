@@ -10,10 +10,15 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import School
+from portal.services.common.refusals import SetupError
 from portal.services.schedules import summaries
 from portal.services.school import school_year, settings
+from portal.services.waba import template_sync
+from portal.services.waba.graph import current_graph
+from portal.services.waba.onboarding import limit_text
 from portal.services.wording import templates
 from portal.tasks.delivery import wake_senders
+from portal.tasks.sandbox import review_later
 from portal.web.editing import apply_form
 from portal.web.forms import SettingsForm, TemplatesForm
 from portal.web.htmx import render_page
@@ -41,14 +46,21 @@ def _school() -> School:
 
 
 def _page(form, school, status=200):
-    return render_page("settings/index.html", form=form, school=school, status=status)
+    return render_page(
+        "settings/index.html",
+        form=form,
+        school=school,
+        limit=limit_text(school.messaging_tier),
+        status=status,
+    )
 
 
 @bp.get("/")
 @admin_only
 def index():
     school = _school()
-    return _page(SettingsForm(obj=school), school)
+    prices = {f"price_{c}": (school.prices or {}).get(c) for c in settings.PRICE_CATEGORIES}
+    return _page(SettingsForm(obj=school, data=prices), school)
 
 
 @bp.post("/")
@@ -113,6 +125,39 @@ def update_templates():
     db.session.commit()
     flash(_("Templates saved.") if changes else _("Nothing changed."))
     return redirect(url_for(".edit_templates"))
+
+
+@bp.post("/templates/sync")
+@admin_only
+def sync_templates():
+    """Submit the shipped templates Meta lacks and read back what it holds."""
+    school = _school()
+    try:
+        report = template_sync.sync_templates(
+            school=school, graph=current_graph(), user_id=current_user.id
+        )
+    except SetupError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".edit_templates"))
+    db.session.commit()
+    if report.submitted:
+        review_later()
+    flash(_sync_summary(report), "error" if report.failed else "message")
+    return redirect(url_for(".edit_templates"))
+
+
+def _sync_summary(report) -> str:
+    text = _(
+        "Submitted %(submitted)s, already at Meta %(found)s, approved %(approved)s.",
+        submitted=len(report.submitted),
+        found=len(report.found),
+        approved=report.approved,
+    )
+    if report.failed:
+        refused = "; ".join(f"{name} ({lang}): {why}" for name, lang, why in report.failed)
+        text += " " + _("Meta refused: %(which)s", which=refused)
+    return text
 
 
 def _year_page(form, school, status=200):

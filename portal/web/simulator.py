@@ -5,16 +5,18 @@ The conversation itself is `services.conversations.simulator`; this module only 
 import re
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from portal.extensions import db
 from portal.lexicon.numerals import localize_digits
+from portal.models import School
 from portal.services.common.dates import NEPAL
 from portal.services.common.phones import InvalidPhone, normalize_phone
 from portal.services.conversations import simulator
 from portal.services.delivery.transport import is_sandbox
+from portal.services.waba.onboarding import limit_text
 from portal.web.htmx import is_htmx, render_page
 from portal.web.i18n import locale_code, number
 from portal.web.tenancy import admin_only, school_id
@@ -23,6 +25,7 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 DIGITS = re.compile(r"[1-9][0-9]{6,14}")
 QUICK = {"teacher": ("HELP", "YES", "NO"), "guardian": ("STOP", "START", "NEPALI", "ENGLISH")}
 BOLD = re.compile(r"\*(\S(?:[^*\n]*?\S)?)\*")
+RAISES = ("TIER_2K", "TIER_10K", "TIER_UNLIMITED")  # what Meta may raise a limit to
 
 
 def sandbox_admin(view):
@@ -47,9 +50,13 @@ def index():
             return redirect(url_for(".show", phone=normalize_phone(chosen).lstrip("+")))
         except InvalidPhone as exc:
             error = str(exc)
+    school = db.session.get(School, school_id())
     return render_page(
         "simulator/index.html",
         status=422 if error else 200,
+        school=school,
+        limit=limit_text(school.messaging_tier),
+        tiers=RAISES,
         teachers=simulator.teachers(school_id=school_id()),
         classes=simulator.guardians_by_class(school_id=school_id()),
         recent=simulator.recent(school_id=school_id()),
@@ -94,6 +101,52 @@ def send(phone):
     if is_htmx():
         return _phone_page(phone, person)
     return redirect(url_for(".show", phone=phone))
+
+
+@bp.post("/<phone>/tap")
+@sandbox_admin
+def tap(phone):
+    """Tap a button under a message the school sent, as the phone: the same webhook Meta
+    would post for it."""
+    person = _person(phone)
+    message = simulator.replied_to(
+        school_id=school_id(), phone=phone, message_id=request.form.get("message_id", type=int)
+    )
+    if message is None:
+        abort(404)
+    signed = simulator.tap(
+        school_id=school_id(),
+        phone=phone,
+        name=person.name,
+        message=message,
+        index=request.form.get("index", -1, type=int),
+    )
+    if signed is None:
+        abort(404)
+    db.session.commit()
+    status = _post(signed)
+    if status != 200:
+        error = _("The webhook did not accept the message (HTTP %(status)s).", status=status)
+        return _phone_page(phone, person, error=error, status=502)
+    if is_htmx():
+        return _phone_page(phone, person)
+    return redirect(url_for(".show", phone=phone))
+
+
+@bp.post("/limit")
+@sandbox_admin
+def limit():
+    """Play Meta raising the portfolio's messaging limit (business_capability_update)."""
+    tier = request.form.get("tier", "")
+    signed = simulator.limit_webhook(school_id=school_id(), tier=tier) if tier in RAISES else None
+    if signed is None:
+        abort(404)
+    status = _post(signed)
+    if status == 200:
+        flash(_("Meta raised the limit: %(limit)s", limit=limit_text(tier)))
+    else:
+        flash(_("The webhook did not accept it (HTTP %(status)s).", status=status), "error")
+    return redirect(url_for(".index"))
 
 
 def _unsendable(text: str) -> str | None:
@@ -150,6 +203,11 @@ def _write(phone: str, person: simulator.Person, text: str, *, reply_to: int | N
         school_id=school_id(), phone=phone, name=person.name, text=text, reply_to=replied
     )
     db.session.commit()  # before the webhook: the school's answers come after it, in order
+    return _post(signed)
+
+
+def _post(signed) -> int:
+    """Post a signed webhook to the app's own endpoint, as Meta would; its HTTP status."""
     if signed is None:
         return 401
     app = current_app._get_current_object()

@@ -10,7 +10,7 @@ from portal.whatsapp.sandbox import SandboxTransport
 
 
 class Transport(Protocol):
-    """What the sending services need: both return the new message's wamid."""
+    """What the sending services need: each returns the new message's wamid."""
 
     def send_text(
         self, *, phone_number_id: str, token: str, to: str, body: str, callback_data=None
@@ -25,6 +25,18 @@ class Transport(Protocol):
         name: str,
         language: str,
         params: dict[str, str],
+        callback_data=None,
+        quick_replies: list[str] | None = None,
+    ) -> str: ...
+
+    def send_interactive(
+        self,
+        *,
+        phone_number_id: str,
+        token: str,
+        to: str,
+        body: str,
+        buttons: list[dict],
         callback_data=None,
     ) -> str: ...
 

@@ -7,7 +7,12 @@ import httpx
 
 from portal.whatsapp.errors import GraphError, TransportError
 from portal.whatsapp.media_api import MediaCalls
-from portal.whatsapp.outgoing import MAX_WAMID_LENGTH, template_message, text_message
+from portal.whatsapp.outgoing import (
+    MAX_WAMID_LENGTH,
+    interactive_message,
+    template_message,
+    text_message,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
 POOL_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=128, keepalive_expiry=60)
@@ -72,10 +77,33 @@ class CloudClient(MediaCalls):
         language: str,
         params: dict[str, str],
         callback_data: str | None = None,
+        quick_replies: list[str] | None = None,
     ) -> str:
-        """Send an approved template with named parameters; the wamid Meta gave it."""
+        """Send an approved template with named parameters (and its quick replies'
+        payloads); the wamid Meta gave it."""
         payload = template_message(
-            to=to, name=name, language=language, params=params, callback_data=callback_data
+            to=to,
+            name=name,
+            language=language,
+            params=params,
+            callback_data=callback_data,
+            quick_replies=quick_replies,
+        )
+        return _wamid(self._post(phone_number_id, token, payload))
+
+    def send_interactive(
+        self,
+        *,
+        phone_number_id: str,
+        token: str,
+        to: str,
+        body: str,
+        buttons: list[dict],
+        callback_data: str | None = None,
+    ) -> str:
+        """Send text with reply buttons (inside the 24-hour window); the wamid Meta gave it."""
+        payload = interactive_message(
+            to=to, body=body, buttons=buttons, callback_data=callback_data
         )
         return _wamid(self._post(phone_number_id, token, payload))
 

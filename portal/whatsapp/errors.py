@@ -10,18 +10,46 @@ from flask_babel import lazy_gettext as _l
 class GraphError(Exception):
     """An error answer from the Graph API: build logic on `code` and `details`, never on text."""
 
-    def __init__(self, *, code, http_status, message="", details="", fbtrace_id=None):
+    def __init__(
+        self,
+        *,
+        code,
+        http_status,
+        message="",
+        details="",
+        fbtrace_id=None,
+        subcode=None,
+        user_message="",
+    ):
         super().__init__(f"({code}) {message}".strip() if code is not None else message)
         self.code = code
         self.http_status = http_status
         self.message = message
         self.details = details
         self.fbtrace_id = fbtrace_id
+        # The account calls (templates) still tell cases apart by subcode, and give a
+        # sentence for people (`error_user_msg`); sending never needs either.
+        self.subcode = subcode
+        self.user_message = user_message
 
     def __reduce__(self):
         # Keyword-only arguments: tell pickle how to rebuild (task queues pickle exceptions).
-        fields = ("code", "http_status", "message", "details", "fbtrace_id")
+        fields = (
+            "code",
+            "http_status",
+            "message",
+            "details",
+            "fbtrace_id",
+            "subcode",
+            "user_message",
+        )
         return functools.partial(GraphError, **{name: getattr(self, name) for name in fields}), ()
+
+    def explanation(self) -> str:
+        """Meta's own words, fullest first: for an operator to act on."""
+        parts = [self.user_message, self.details, self.message]
+        text = " — ".join(dict.fromkeys(p for p in parts if p))
+        return f"({self.code}) {text}" if self.code is not None else text
 
     @classmethod
     def from_response(cls, http_status: int, body) -> "GraphError":
@@ -36,6 +64,8 @@ class GraphError(Exception):
             message=str(error.get("message") or ""),
             details=str(data.get("details") or "") if isinstance(data, dict) else "",
             fbtrace_id=error.get("fbtrace_id"),
+            subcode=_int_or_none(error.get("error_subcode")),
+            user_message=str(error.get("error_user_msg") or error.get("error_user_title") or ""),
         )
 
 

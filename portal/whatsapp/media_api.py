@@ -54,8 +54,10 @@ class MediaCalls:
         media_id: str,
         filename: str | None = None,
         callback_data: str | None = None,
+        quick_replies: list[str] | None = None,
     ) -> str:
-        """Send a template whose header is the uploaded image or document; its wamid."""
+        """Send a template whose header is the uploaded image or document (and its quick
+        replies' payloads); its wamid."""
         from portal.whatsapp.client import _wamid
 
         header = {"type": kind, kind: media_object(kind, media_id, filename)}
@@ -66,6 +68,7 @@ class MediaCalls:
             params=params,
             callback_data=callback_data,
             header=header,
+            quick_replies=quick_replies,
         )
         return _wamid(self._post(phone_number_id, token, payload))
 

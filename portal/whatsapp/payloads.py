@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from portal.lexicon.text import storable
+from portal.whatsapp.message_parts import (
+    SystemChange,
+    as_list,
+    button_id_of,
+    field,
+    integer,
+    media_of,
+    string,
+    system_change_of,
+    text_of,
+)
 from portal.whatsapp.outgoing import MAX_WAMID_LENGTH
 
 INT32 = 2**31 - 1  # error codes are kept in 32-bit columns
@@ -44,6 +54,8 @@ class InboundMessage:
     # An image, document, sticker, audio or video: its id, mime_type, sha256 (base64),
     # filename and, in newer webhooks, url (Meta's "Image messages webhook reference").
     media: dict | None = None
+    button_id: str | None = None  # a reply button's id, or a quick reply's payload
+    system: SystemChange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,7 @@ class StatusUpdate:
     callback_data: str | None  # biz_opaque_callback_data, as given when sending
     errors: tuple[ErrorInfo, ...] = ()
     raw: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    pricing: dict | None = None  # {pricing_model, category, type[, billable]}, on one status
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,7 @@ class OtherChange:
     field: str
     where: str
     raw: Any = dataclasses.field(default=None, repr=False, compare=False)
+    account_id: str | None = None  # entry.id: the WhatsApp Business Account
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +125,7 @@ def parse(body: bytes | str | dict) -> Iterator[Item]:
             yield Malformed(f"entry[{i}]", "no changes list", entry)
             continue
         for j, change in enumerate(changes):
-            yield from _change(change, f"entry[{i}].changes[{j}]")
+            yield from _change(change, f"entry[{i}].changes[{j}]", string(entry.get("id")))
 
 
 def _load(body) -> dict | Malformed:
@@ -122,21 +136,21 @@ def _load(body) -> dict | Malformed:
     return doc if isinstance(doc, dict) else Malformed("body", "not a JSON object", doc)
 
 
-def _change(change, where: str) -> Iterator[Item]:
+def _change(change, where: str, account_id: str | None = None) -> Iterator[Item]:
     value = change.get("value") if isinstance(change, dict) else None
     if not isinstance(value, dict):
         yield Malformed(where, "no value object", change)
         return
     kind = change.get("field", "messages")
     if kind != "messages":
-        yield OtherChange(str(kind), where, value)
+        yield OtherChange(str(kind), where, value, account_id)
         return
     metadata = value.get("metadata")
-    number = _str(metadata.get("phone_number_id")) if isinstance(metadata, dict) else None
+    number = string(metadata.get("phone_number_id")) if isinstance(metadata, dict) else None
     if number is None:
         yield Malformed(where, "no metadata.phone_number_id", value)
         return
-    contacts = [c for c in _list(value.get("contacts")) if isinstance(c, dict)]
+    contacts = [c for c in as_list(value.get("contacts")) if isinstance(c, dict)]
     for k, item in _items(value, "messages", where):
         yield _read(_message, item, f"{where}.messages[{k}]", number, contacts, k)
     for k, item in _items(value, "statuses", where):
@@ -166,44 +180,32 @@ def _read(reader, item, where: str, *args) -> Item:
 
 def _message(item, number: str, contacts: list[dict], index: int) -> InboundMessage:
     _require_object(item)
-    sender = _str(item.get("from"))
-    user_id = _str(item.get("from_user_id"))
+    sender = string(item.get("from"))
+    user_id = string(item.get("from_user_id"))
     contact = _contact_for(contacts, sender, user_id, index)
-    kind = _str(item.get("type")) or "unknown"
+    kind = string(item.get("type")) or "unknown"
     return InboundMessage(
         phone_number_id=number,
         wamid=_wamid(item),
         sender=sender,
-        wa_id=_str(contact.get("wa_id")),
-        user_id=user_id or _str(contact.get("user_id")),
-        profile_name=_str(_get(contact.get("profile"), "name")),
+        wa_id=string(contact.get("wa_id")),
+        user_id=user_id or string(contact.get("user_id")),
+        profile_name=string(field(contact.get("profile"), "name")),
         type=kind,
-        text=_text(item, kind),
+        text=text_of(item, kind),
         timestamp=_timestamp(item.get("timestamp")),
-        context_wamid=_str(_get(item.get("context"), "id")),
+        context_wamid=string(field(item.get("context"), "id")),
         errors=_errors(item.get("errors")),
         raw=item,
-        media=_media(item, kind),
+        media=media_of(item, kind),
+        button_id=button_id_of(item, kind),
+        system=system_change_of(item, user_id) if kind == "system" else None,
     )
-
-
-MEDIA_FIELDS = ("id", "mime_type", "sha256", "filename", "url")
-MEDIA_TYPES = ("image", "document", "sticker", "audio", "video")
-
-
-def _media(item: dict, kind: str) -> dict | None:
-    """What a media message says of its file (strings only), or None for other messages."""
-    part = item.get(kind) if kind in MEDIA_TYPES else None
-    if not isinstance(part, dict):
-        return None
-    media = {name: _str(part.get(name)) for name in MEDIA_FIELDS}
-    media["voice"] = part.get("voice") is True
-    return media
 
 
 def _status(item, number: str) -> StatusUpdate:
     _require_object(item)
-    status = _str(item.get("status"))
+    status = string(item.get("status"))
     if status is None:
         raise _Unreadable("no status")
     return StatusUpdate(
@@ -211,11 +213,12 @@ def _status(item, number: str) -> StatusUpdate:
         wamid=_wamid(item),
         status=status.lower(),
         timestamp=_timestamp(item.get("timestamp")),
-        recipient_id=_str(item.get("recipient_id")),
-        recipient_user_id=_str(item.get("recipient_user_id")),
-        callback_data=_str(item.get("biz_opaque_callback_data")),
+        recipient_id=string(item.get("recipient_id")),
+        recipient_user_id=string(item.get("recipient_user_id")),
+        callback_data=string(item.get("biz_opaque_callback_data")),
         errors=_errors(item.get("errors")),
         raw=item,
+        pricing=item["pricing"] if isinstance(item.get("pricing"), dict) else None,
     )
 
 
@@ -227,44 +230,30 @@ def _value_errors(errors, number: str) -> WebhookError:
 
 def _contact_for(contacts: list[dict], sender, user_id, index: int) -> dict:
     for contact in contacts:
-        if sender and _str(contact.get("wa_id")) == sender:
+        if sender and string(contact.get("wa_id")) == sender:
             return contact
-        if user_id and _str(contact.get("user_id")) == user_id:
+        if user_id and string(contact.get("user_id")) == user_id:
             return contact
     if len(contacts) == 1:
         return contacts[0]
     return contacts[index] if index < len(contacts) else {}
 
 
-def _text(item: dict, kind: str) -> str | None:
-    part = item.get(kind)
-    if not isinstance(part, dict):
-        return None
-    if kind == "text":
-        return _str(part.get("body"))
-    if kind == "button":
-        return _str(part.get("text")) or _str(part.get("payload"))
-    if kind == "interactive":
-        reply = part.get(part.get("type")) if isinstance(part.get("type"), str) else None
-        return _str(reply.get("title")) if isinstance(reply, dict) else None
-    return _str(part.get("caption"))
-
-
 def _errors(errors) -> tuple[ErrorInfo, ...]:
     found = []
-    for error in _list(errors):
+    for error in as_list(errors):
         if not isinstance(error, dict):
             continue
-        details = _str(_get(error.get("error_data"), "details"))
-        title = _str(error.get("title")) or _str(error.get("message")) or ""
-        code = _int(error.get("code"))
+        details = string(field(error.get("error_data"), "details"))
+        title = string(error.get("title")) or string(error.get("message")) or ""
+        code = integer(error.get("code"))
         code = code if code is not None and -INT32 <= code <= INT32 else None
         found.append(ErrorInfo(code, title, details or ""))
     return tuple(found)
 
 
 def _wamid(item: dict) -> str:
-    wamid = _str(item.get("id"))
+    wamid = string(item.get("id"))
     if wamid is None:
         raise _Unreadable("no id")
     if len(wamid) > MAX_WAMID_LENGTH:
@@ -273,7 +262,7 @@ def _wamid(item: dict) -> str:
 
 
 def _timestamp(value) -> datetime:
-    seconds = _int(value)
+    seconds = integer(value)
     if seconds is None or seconds < 0:
         raise _Unreadable(f"bad timestamp {value!r}")
     try:
@@ -285,30 +274,3 @@ def _timestamp(value) -> datetime:
 def _require_object(item) -> None:
     if not isinstance(item, dict):
         raise _Unreadable("not an object")
-
-
-def _str(value) -> str | None:
-    """A string field, cleaned so it can be stored (NUL dropped, lone surrogates replaced:
-    JSON can carry both, PostgreSQL's text and UTF-8 cannot); None when absent or empty."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return (storable(value) or None) if isinstance(value, str) else None
-
-
-def _int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _get(value, key):
-    return value.get(key) if isinstance(value, dict) else None
-
-
-def _list(value) -> list:
-    return value if isinstance(value, list) else []

@@ -1,22 +1,22 @@
 """The sandbox transport: sends nothing, records what would be sent, and writes Meta-shaped
-webhook bodies so sandbox events travel the same path as real ones."""
+webhook bodies (`sandbox_webhooks`) so sandbox events travel the same path as real ones."""
 
-import base64
 import hashlib
-import json
-import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from portal.whatsapp import sandbox_webhooks
 from portal.whatsapp.errors import GraphError
 from portal.whatsapp.outgoing import (
+    interactive_message,
     media_message,
     sanitized_params,
     template_message,
     text_message,
 )
+from portal.whatsapp.sandbox_webhooks import SANDBOX_ACCOUNT_ID, new_wamid
 
-SANDBOX_ACCOUNT_ID = "100000000000000"
+__all__ = ["SANDBOX_ACCOUNT_ID", "SandboxTransport", "new_wamid", "sandbox_media_sha"]
 SANDBOX_MEDIA_PREFIX = "sandbox-media."  # + the file's sha256: the sandbox keeps the bytes
 
 
@@ -25,20 +25,6 @@ def sandbox_media_sha(media_id: str | None) -> str | None:
     if media_id and media_id.startswith(SANDBOX_MEDIA_PREFIX):
         return media_id[len(SANDBOX_MEDIA_PREFIX) :]
     return None
-
-
-def new_wamid(recipient: str = "") -> str:
-    """A fresh, unique message id in Meta's shape (`wamid.` + base64 of number and random id)."""
-    digits = "".join(ch for ch in recipient if ch.isdigit())[:20].encode()
-    raw = (
-        b"\x1c\x18"
-        + bytes([len(digits)])
-        + digits
-        + b"\x15\x02\x00\x11\x18\x12"
-        + secrets.token_hex(9).upper().encode()
-        + b"\x00"
-    )
-    return "wamid." + base64.b64encode(raw).decode()
 
 
 def _now() -> datetime:
@@ -65,6 +51,22 @@ class SandboxTransport:
         text_message(to=to, body=body, callback_data=callback_data)
         return self._record(phone_number_id, to, callback_data, kind="text", body=body)
 
+    def send_interactive(
+        self,
+        *,
+        phone_number_id: str,
+        token: str | None = None,
+        to: str,
+        body: str,
+        buttons: list[dict],
+        callback_data: str | None = None,
+    ) -> str:
+        """Record text with reply buttons; its new wamid."""
+        interactive_message(to=to, body=body, buttons=buttons, callback_data=callback_data)
+        return self._record(
+            phone_number_id, to, callback_data, kind="interactive", body=body, buttons=buttons
+        )
+
     def send_template(
         self,
         *,
@@ -75,10 +77,16 @@ class SandboxTransport:
         language: str,
         params: dict[str, str],
         callback_data: str | None = None,
+        quick_replies: list[str] | None = None,
     ) -> str:
         """Record a template message with its parameters as Meta would get them; its new wamid."""
         template_message(
-            to=to, name=name, language=language, params=params, callback_data=callback_data
+            to=to,
+            name=name,
+            language=language,
+            params=params,
+            callback_data=callback_data,
+            quick_replies=quick_replies,
         )
         return self._record(
             phone_number_id,
@@ -88,6 +96,7 @@ class SandboxTransport:
             template=name,
             language=language,
             params=sanitized_params(params),
+            quick_replies=list(quick_replies or []),
         )
 
     def upload_media(
@@ -128,10 +137,18 @@ class SandboxTransport:
         media_id: str,
         filename: str | None = None,
         callback_data: str | None = None,
+        quick_replies: list[str] | None = None,
     ) -> str:
-        """Record a template with a media header; its new wamid."""
+        """Record a template with a media header (and its quick replies); its new wamid."""
         header = {"type": kind, kind: {"id": media_id}}
-        template_message(to=to, name=name, language=language, params=params, header=header)
+        template_message(
+            to=to,
+            name=name,
+            language=language,
+            params=params,
+            header=header,
+            quick_replies=quick_replies,
+        )
         media = {"kind": kind, "id": media_id, "filename": filename}
         return self._record(
             phone_number_id,
@@ -141,6 +158,7 @@ class SandboxTransport:
             template=name,
             language=language,
             params=sanitized_params(params),
+            quick_replies=list(quick_replies or []),
             media=media,
         )
 
@@ -175,71 +193,40 @@ class SandboxTransport:
         callback_data: str | None = None,
         at: datetime | None = None,
         errors: list[dict] | None = None,
+        sent_as: str | None = "template",
     ) -> bytes:
-        """The body Meta would POST when a message moves to `status` (UTILITY pricing)."""
-        at = at or self.clock()
-        item = {
-            "id": wamid,
-            "status": status,
-            "timestamp": _epoch(at),
-            "recipient_id": recipient.lstrip("+"),
-        }
-        if status in ("sent", "delivered"):
-            item["conversation"] = {
-                "id": secrets.token_hex(16),
-                "expiration_timestamp": _epoch(at + timedelta(hours=24)),
-                "origin": {"type": "utility"},
-            }
-            item["pricing"] = {
-                "billable": True,
-                "pricing_model": "PMP",
-                "type": "regular",
-                "category": "utility",
-            }
-        if callback_data is not None:
-            item["biz_opaque_callback_data"] = callback_data
-        if errors:
-            item["errors"] = errors
-        return _body(phone_number_id, {"statuses": [item]})
+        """The body Meta would POST when a message moves to `status` (pricing on `sent`)."""
+        return sandbox_webhooks.status_body(
+            phone_number_id=phone_number_id,
+            wamid=wamid,
+            recipient=recipient.lstrip("+"),
+            status=status,
+            at=at or self.clock(),
+            callback_data=callback_data,
+            errors=errors,
+            sent_as=sent_as,
+        )
 
     def inbound_webhook(
         self,
         *,
         phone_number_id: str,
-        sender: str,
-        text: str,
+        sender: str | None,
+        text: str | None = None,
         name: str | None = None,
         context_wamid: str | None = None,
         at: datetime | None = None,
+        user_id: str | None = None,
+        content: dict | None = None,
     ) -> bytes:
-        """The body Meta would POST when `sender` writes `text` to the school's number."""
-        wa_id = sender.lstrip("+")
-        message = {
-            "from": wa_id,
-            "id": new_wamid(wa_id),
-            "timestamp": _epoch(at or self.clock()),
-            "type": "text",
-            "text": {"body": text},
-        }
-        if context_wamid:
-            message["context"] = {"from": phone_number_id, "id": context_wamid}
-        contact = {"profile": {"name": name or wa_id}, "wa_id": wa_id}
-        return _body(phone_number_id, {"contacts": [contact], "messages": [message]})
-
-
-def _epoch(at: datetime) -> str:
-    return str(int(at.timestamp()))
-
-
-def _body(phone_number_id: str, content: dict) -> bytes:
-    """A whole webhook body, serialised as Meta does: compact, non-ASCII escaped as \\uXXXX."""
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": phone_number_id, "phone_number_id": phone_number_id},
-        **content,
-    }
-    doc = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": SANDBOX_ACCOUNT_ID, "changes": [{"value": value, "field": "messages"}]}],
-    }
-    return json.dumps(doc, ensure_ascii=True, separators=(",", ":")).encode()
+        """The body Meta would POST when `sender` writes `text` (or taps a button: `content`)
+        to the school's number."""
+        return sandbox_webhooks.inbound_body(
+            phone_number_id=phone_number_id,
+            sender=sender,
+            at=at or self.clock(),
+            content=content or sandbox_webhooks.text_content(text or ""),
+            name=name,
+            user_id=user_id,
+            context_wamid=context_wamid,
+        )

@@ -40,6 +40,8 @@ def test_create_sends_to_the_targets_and_reports_counts(client, roster, recorder
     assert shown["counts"] == {
         "total": 3,
         "pending": 0,
+        "waiting": 0,
+        "acknowledged": 0,
         "sent": 3,
         "delivered": 0,
         "read": 0,

@@ -1,10 +1,15 @@
 """The phone simulator in a real browser: play a teacher who sends a notice and confirms it,
-then the parent who receives it; parents' keywords and messages arriving while one watches."""
+then the parent who receives it; parents' keywords and messages arriving while one watches;
+the YES/NO buttons under a preview and Seen under a notice, tapped."""
 
 import pytest
 from playwright.sync_api import expect
 
+from portal.extensions import db
+from portal.services.waba import template_sync
+from portal.services.waba.sandbox import SandboxGraph
 from portal.tasks.delivery import start_broadcast
+from portal.tasks.sandbox import review_templates
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -152,3 +157,40 @@ def test_two_notices_and_yes_with_the_older_s_number_sends_that_one(
     expect(page.locator("#chat .msg.out")).to_contain_text("Picnic on Friday.")
     open_phone(page, "+9779841000301")  # the 5B mother: nothing yet
     expect(page.locator("#chat")).to_contain_text("No messages yet.")
+
+
+@pytest.fixture
+def synced(app, school, monkeypatch):
+    """The school's templates submitted to the sandbox's Meta and approved, as in the demo."""
+    monkeypatch.setitem(app.config, "SANDBOX_TEMPLATE_REVIEW_SECONDS", 0)
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
+    school.waba_id = "102290129340398"
+    template_sync.sync_templates(school=school, graph=SandboxGraph())
+    db.session.commit()
+    review_templates.call_local()
+    return school
+
+
+def test_buttons_a_teacher_taps_yes_and_a_parent_taps_seen(page, sign_in, admin, synced, five_a):
+    sign_in(admin)
+    open_phone(page, "+9779851000101")
+    page.get_by_label("Message").fill("5A: Sports day on Friday.")
+    page.get_by_role("button", name="Send").click()
+
+    preview = page.locator("#chat .msg.out").last
+    expect(preview).to_contain_text("Sports day on Friday.")
+    expect(preview.get_by_role("button", name="Tap YES")).to_have_text("YES")
+    expect(preview.get_by_role("button", name="Tap NO")).to_have_text("NO")
+    page.evaluate("window.sameDocument = true")
+    preview.get_by_role("button", name="Tap YES").click()
+    chat = page.locator("#chat")
+    expect(chat.locator(".msg.in .said").last).to_have_text("↩ YES")
+    expect(chat.locator(".msg.out").last).to_contain_text("Sending #")
+    assert page.evaluate("window.sameDocument"), "the page was reloaded, not updated in place"
+
+    open_phone(page, "+9779841000201")
+    notice = page.locator("#chat .msg.out").last
+    expect(notice).to_contain_text("Sports day on Friday.")
+    notice.get_by_role("button", name="Tap Seen").click()
+    expect(page.locator("#chat .msg.in .said").last).to_have_text("↩ Seen")
+    expect(page.locator("#chat .msg.out")).to_have_count(1)  # a tap on Seen is not answered

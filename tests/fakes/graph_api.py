@@ -3,7 +3,12 @@
 In-process: `with FakeGraphAPI(token="t") as fake: CloudClient(fake.url) ...`.
 Separate process: `python -m tests.fakes.graph_api --port 0 --token T [--app-secret S
 --webhook-url URL]`; it prints its base URL, then takes commands under /_fake/:
-GET messages (?to=&offset=&limit=), GET stats, GET|POST config, POST reset.
+GET messages (?to=&offset=&limit=), GET stats, GET|POST config, POST reset, POST inbound
+(a person's message or button tap, posted signed to the webhook URL).
+
+Besides sends (text, interactive reply buttons, templates with quick replies, to a number
+or a business-scoped user id), it answers the account calls (`graph_account`): a number's
+fields with its messaging limit, and templates created, listed and reviewed.
 """
 
 import argparse
@@ -17,12 +22,15 @@ import threading
 import time
 from collections import Counter
 
+from tests.fakes.graph_account import FakeAccounts
+from tests.fakes.graph_inbound import inbound_body
 from tests.fakes.graph_media import MEDIA_ERROR, FakeMedia, media_of
 from tests.fakes.graph_shapes import (
     digits_of,
     graph_error,
     new_wamid,
     obj,
+    quick_reply_payloads,
     shape_problem,
     template_params,
 )
@@ -61,6 +69,14 @@ class FakeConfig:
     webhook_retry_seconds: float = 1.0  # first wait after a non-200 answer, doubling
     webhook_max_attempts: int = 10
     webhook_concurrency: int = 1  # posts under way at once; above 1, arrival order varies
+    # Account surfaces: each business number's fields, the portfolio's limit (shared by
+    # numbers of one portfolio: number -> portfolio), templates' review (seconds; -1: left
+    # PENDING) and verdicts by name ([event, reason]: ["REJECTED", "INVALID_FORMAT"]).
+    numbers: dict = dataclasses.field(default_factory=dict)
+    messaging_tier: str = "TIER_250"
+    portfolios: dict = dataclasses.field(default_factory=dict)
+    template_review_seconds: float = 0.0
+    template_verdicts: dict = dataclasses.field(default_factory=dict)
 
 
 class FakeGraphAPI:
@@ -80,16 +96,19 @@ class FakeGraphAPI:
         self._thread: threading.Thread | None = None
         self.webhooks = StatusWebhooks(lambda: self.config, self.rng)
         self.media = FakeMedia(lambda: self.base_url)
+        self.accounts = FakeAccounts(lambda: self.config, self.webhooks.post_later)
         self._clear()
 
     # -- running -------------------------------------------------------------------------
 
     def start(self) -> "FakeGraphAPI":
-        self._loop.run_until_complete(self._server.start())
-        self.port = self._server.port
+        # The server starts on its own thread's loop: the caller's thread may run one already
+        # (Playwright's, in browser tests).
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-graph-api")
         self._thread.daemon = True
         self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._server.start(), self._loop).result(10)
+        self.port = self._server.port
         self.webhooks.start()
         return self
 
@@ -113,7 +132,7 @@ class FakeGraphAPI:
     @property
     def url(self) -> str:
         """The WHATSAPP_API_URL to give the app (base URL with the Graph version)."""
-        return f"{self.base_url}/v23.0"
+        return f"{self.base_url}/v26.0"
 
     # -- switches and records ------------------------------------------------------------
 
@@ -131,6 +150,7 @@ class FakeGraphAPI:
         self.configure(**self._initial)
         self.webhooks.clear()
         self.media.clear()
+        self.accounts.clear()
         self._clear()
 
     def _clear(self) -> None:
@@ -160,6 +180,7 @@ class FakeGraphAPI:
             stats["max_per_recipient"] = max(self._per_recipient.values(), default=0)
         stats["connections"] = self._server.opened
         stats["webhooks"] = dict(self.webhooks.stats, pending=self.webhooks.pending())
+        stats |= self.accounts.stats()
         return stats
 
     # -- requests ------------------------------------------------------------------------
@@ -173,9 +194,16 @@ class FakeGraphAPI:
         if media is not None:
             return media
         match = MESSAGES_PATH.fullmatch(request.path)
-        if request.method != "POST" or not match:
-            return graph_error(400, 100, message="Unsupported request")
-        return await self._send(match.group(2), request)
+        if request.method == "POST" and match:
+            return await self._send(match.group(2), request)
+        answer = self.accounts.handle(request, lambda number: self._authorized(request, number))
+        return answer or graph_error(400, 100, message="Unsupported request")
+
+    def _authorized(self, request: Request, number: str | None) -> bool:
+        expected = self.tokens.get(number, self.token) if number else None
+        given = request.headers.get("authorization")
+        allowed = {f"Bearer {t}" for t in {self.token, *self.tokens.values()}}
+        return given == f"Bearer {expected}" if expected else given in allowed
 
     async def _send(self, number: str, request: Request) -> Response | None:
         config = self.config
@@ -219,11 +247,12 @@ class FakeGraphAPI:
         media = media_of(payload)
         if media is not None and not self.media.knows(media["id"]):
             return self._refuse(400, MEDIA_ERROR, "Media upload error: unknown or expired id")
-        code = config.recipient_errors.get(digits_of(payload["to"]))
+        to = payload.get("to") or payload.get("recipient")
+        code = config.recipient_errors.get(digits_of(to))
         if code and not (int(code) == 131047 and payload.get("type") == "template"):
             return self._refuse(400, int(code), f"Error {code} for this recipient")
         record = self._accept(number, payload)
-        contacts = [{"input": payload["to"], "wa_id": record["recipient"]}]
+        contacts = [{"input": to, "wa_id": record["recipient"]}]
         message = {"id": record["wamid"]}
         if payload.get("type") == "template":
             message["message_status"] = "accepted"
@@ -231,23 +260,32 @@ class FakeGraphAPI:
         return Response.json(200, doc)
 
     def _accept(self, number: str, payload: dict) -> dict:
-        recipient = digits_of(payload["to"])
+        to = payload.get("to") or payload["recipient"]
+        recipient = digits_of(to) if "to" in payload else to  # a BSUID stays as it is
         template = obj(payload.get("template"))
+        interactive = obj(payload.get("interactive"))
         record = {
             "wamid": new_wamid(recipient),
             "phone_number_id": number,
-            "to": payload["to"],
+            "to": to,
             "recipient": recipient,
             "type": payload.get("type", "text"),
             "body": obj(payload.get("text")).get("body")
+            or obj(interactive.get("body")).get("text")
             or obj(payload.get(payload.get("type"))).get("caption"),
             "media": media_of(payload),
+            "buttons": [
+                obj(b.get("reply")) for b in obj(interactive.get("action")).get("buttons", [])
+            ],
             "template": template.get("name"),
             "language": obj(template.get("language")).get("code"),
             "params": template_params(template) if template else None,
+            "quick_replies": quick_reply_payloads(template) if template else [],
             "callback_data": payload.get("biz_opaque_callback_data"),
             "at": time.time(),
         }
+        if template:
+            self.accounts.count_template(number, recipient)
         with self._lock:
             self._messages.append(record)
             self._per_recipient[recipient] += 1
@@ -297,14 +335,28 @@ class FakeGraphAPI:
         if command == ("POST", "reset"):
             self.reset()
             return Response.json(200, {"ok": True})
-        if command == ("POST", "config"):
+        if command == ("POST", "inbound"):
+            return self._inbound(request)
+        if command in (("POST", "config"), ("GET", "config")):
+            return self._config(request)
+        return Response.json(404, {"error": "no such command"})
+
+    def _config(self, request: Request) -> Response:
+        if request.method == "POST":
             try:
                 self.configure(**json.loads(request.body or b"{}"))
             except (TypeError, ValueError) as exc:
                 return Response.json(400, {"error": str(exc)})
-        if command in (("POST", "config"), ("GET", "config")):
-            return Response.json(200, dataclasses.asdict(self.config))
-        return Response.json(404, {"error": "no such command"})
+        return Response.json(200, dataclasses.asdict(self.config))
+
+    def _inbound(self, request: Request) -> Response:
+        """Post a person's message (text, a button tap, or from a BSUID only), signed."""
+        try:
+            body = inbound_body(**json.loads(request.body or b"{}"))
+        except (TypeError, ValueError, KeyError) as exc:
+            return Response.json(400, {"error": str(exc)})
+        self.webhooks.post_later(body, 0.0)
+        return Response.json(200, {"ok": True})
 
     def _messages_page(self, query: dict) -> Response:
         found = self.messages(query.get("to"))

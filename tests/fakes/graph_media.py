@@ -129,7 +129,11 @@ class FakeMedia:
         if request.method == "GET" and (match := DOWNLOAD_PATH.fullmatch(request.path)):
             return self._download(match.group(1), request, token_for(None))
         if request.method == "GET" and (match := MEDIA_PATH.fullmatch(request.path)):
-            return self._info(match.group(2), request, token_for(None))
+            # GET /{id} is any node: one that is no media (a phone number) is the account
+            # calls' to answer, and theirs is Meta's error for an id that is nothing.
+            with self._lock:
+                known = match.group(2) in self._by_id
+            return self._info(match.group(2), request, token_for(None)) if known else None
         return None
 
     def _upload(self, number: str, request: Request, token: str) -> Response:
@@ -167,9 +171,7 @@ class FakeMedia:
         if request.headers.get("authorization") != f"Bearer {token}":
             return graph_error(401, 190)
         with self._lock:
-            stored = self._by_id.get(media_id)
-        if stored is None:
-            return graph_error(400, 100, "Unsupported get request. Object does not exist")
+            stored = self._by_id[media_id]
         doc = {
             "messaging_product": "whatsapp",
             "url": self._url(stored),

@@ -49,11 +49,18 @@ def graph_error(status: int, code: int, details: str = "", message: str | None =
     return Response.json(status, {"error": error})
 
 
+BSUID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9.]{1,128}$")
+
+
 def shape_problem(payload) -> str | None:
     """Why a send body is not one Meta would accept (None when it is fine)."""
     if not isinstance(payload, dict) or payload.get("messaging_product") != "whatsapp":
         return "messaging_product must be whatsapp"
-    if not isinstance(payload.get("to"), str) or not digits_of(payload["to"]):
+    to, recipient = payload.get("to"), payload.get("recipient")
+    if isinstance(recipient, str) and to is None:
+        if not BSUID.match(recipient):
+            return "recipient must be a business-scoped user id"
+    elif not isinstance(to, str) or not digits_of(to):
         return "to is required"
     kind = payload.get("type", "text")
     if kind == "text":
@@ -66,7 +73,32 @@ def shape_problem(payload) -> str | None:
         from tests.fakes.graph_media import media_problem
 
         return media_problem(kind, payload.get(kind))
+    if kind == "interactive":
+        return _interactive_problem(obj(payload.get("interactive")))
     return f"type {kind!r} is not supported by this fake"
+
+
+def _interactive_problem(interactive: dict) -> str | None:
+    """Interactive reply buttons messages: body at most 1024, 1-3 unique buttons, title at
+    most 20 characters, id at most 256."""
+    body = obj(interactive.get("body")).get("text")
+    if (
+        interactive.get("type") != "button"
+        or not isinstance(body, str)
+        or not 0 < len(body) <= 1024
+    ):
+        return "interactive button: body.text of 1 to 1024 characters"
+    buttons = [
+        obj(obj(b).get("reply")) for b in obj(interactive.get("action")).get("buttons") or []
+    ]
+    titles = [str(b.get("title") or "") for b in buttons]
+    if not 1 <= len(buttons) <= 3 or len(set(titles)) != len(titles):
+        return "1 to 3 buttons with unique titles"
+    if any(not 0 < len(t) <= 20 for t in titles) or any(
+        not 0 < len(str(b.get("id") or "")) <= 256 for b in buttons
+    ):
+        return "button title at most 20 characters, id at most 256"
+    return None
 
 
 def _template_problem(template) -> str | None:
@@ -78,19 +110,28 @@ def _template_problem(template) -> str | None:
     if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
         return "template.components must be a list of objects"
     for component in components:
-        params = component.get("parameters", [])
-        if not isinstance(params, list):
-            return "template component parameters must be a list"
-        if component.get("type") == "header":
-            from tests.fakes.graph_media import header_problem
+        if problem := _component_problem(component):
+            return problem
+    return None
 
-            if problem := header_problem(params):
-                return problem
-            continue
-        for param in params:
-            text = param.get("text") if isinstance(param, dict) else None
-            if not isinstance(text, str) or not text.strip() or _BAD_PARAM.search(text):
-                return "Param text cannot have new-line/tab characters or more than 4 spaces"
+
+def _component_problem(component: dict) -> str | None:
+    params = component.get("parameters", [])
+    if not isinstance(params, list):
+        return "template component parameters must be a list"
+    if component.get("type") == "header":
+        from tests.fakes.graph_media import header_problem
+
+        return header_problem(params)
+    if component.get("type") == "button":
+        ok = component.get("sub_type") == "quick_reply" and all(
+            obj(p).get("payload") for p in params
+        )
+        return None if ok else "a button component is a quick_reply with a payload"
+    for param in params:
+        text = param.get("text") if isinstance(param, dict) else None
+        if not isinstance(text, str) or not text.strip() or _BAD_PARAM.search(text):
+            return "Param text cannot have new-line/tab characters or more than 4 spaces"
     return None
 
 
@@ -101,8 +142,15 @@ def obj(value) -> dict:
 def template_params(template: dict) -> dict:
     params = {}
     for component in template.get("components", []):
-        if component.get("type") == "header":
-            continue  # media, read by graph_media.media_of
+        if component.get("type") in ("header", "button"):
+            continue  # media (read by graph_media.media_of) and quick replies
         for i, param in enumerate(component.get("parameters", [])):
             params[param.get("parameter_name") or str(i + 1)] = param.get("text")
     return params
+
+
+def quick_reply_payloads(template: dict) -> list[str]:
+    """The payloads a template send gives its quick-reply buttons, by index."""
+    found = [c for c in template.get("components", []) if c.get("type") == "button"]
+    found.sort(key=lambda c: int(c.get("index") or 0))
+    return [obj(p).get("payload") for c in found for p in c.get("parameters", [])]

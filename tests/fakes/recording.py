@@ -32,6 +32,10 @@ class RecordingTransport:
     def send_template(self, **kwargs) -> str:
         return self._send(kind="template", **kwargs)
 
+    def send_interactive(self, **kwargs) -> str:
+        """Text with reply buttons: recorded as text the phone reads, with its buttons."""
+        return self._send(kind="text", **kwargs)
+
     def to(self, phone: str) -> list[dict]:
         return [m for m in self.sent if m["to"] == phone.lstrip("+")]
 

@@ -155,6 +155,13 @@ class StatusWebhooks:
                     self._push(due, "status", (record["phone_number_id"], item))
             self._cond.notify()
 
+    def post_later(self, body: bytes, delay: float) -> None:
+        """Post a whole webhook body (an account change, a person's message), signed, after
+        `delay` seconds; retried like statuses."""
+        with self._cond:
+            self._push(time.monotonic() + delay, "body", (body, 0, 0))
+            self._cond.notify()
+
     def _push(self, due: float, kind: str, data) -> None:
         heapq.heappush(self._heap, (due, next(self._seq), kind, data))
 

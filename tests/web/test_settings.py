@@ -4,6 +4,7 @@ permissions, resuming after a pause, and the WhatsApp templates with their shipp
 import datetime
 import html
 import re
+import unicodedata
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from portal.services.common.secrets import decrypt, encrypt
 from portal.services.delivery import alerts
 from portal.services.wording import template_texts, templates
 from portal.services.wording.template_texts import DEFAULT_TEMPLATES
+from portal.whatsapp.template_requests import META_TEMPLATE_LANGUAGES
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -71,9 +73,9 @@ def _form(school, **values) -> dict:
 def _templates_form(**overrides) -> dict:
     """Every template name as shipped and approved, with some fields changed (None: left out)."""
     form = {}
-    for purpose, (name, _params) in DEFAULT_TEMPLATES.items():
+    for purpose in DEFAULT_TEMPLATES:
         for lang in ("ne", "en"):
-            form[f"{purpose}_{lang}_name"] = name
+            form[f"{purpose}_{lang}_name"] = template_texts.shipped(purpose, lang).name
             form[f"{purpose}_{lang}_approved"] = "y"
     form.update(overrides)
     return {name: value for name, value in form.items() if value is not None}
@@ -370,11 +372,16 @@ def test_the_templates_page_shows_the_shipped_names_parameters_and_wording(admin
         prefix = f"{template.purpose}_{template.language}"
         assert f'name="{prefix}_name"' in page and f'value="{template.name}"' in page
         assert re.search(rf'checked id="{prefix}_approved"', page)
-        assert template.body in page
-        for param in template.params:
+        assert template.body in page and template.wording in page
+        for param in template.wording_params:
             assert "{{" + param + "}}" in page
     assert "Nothing saved yet" in page
-    assert "Parents who read Nepali get: <code>sandesh_notice</code> (Nepali)" in page
+    # Meta has no Nepali: Nepali readers get a template declared in English carrying it
+    assert (
+        "Parents who read Nepali get: <code>sandesh_notice_ne</code> (declared in English,"
+        " carrying the Nepali text)" in page
+    )
+    assert "Parents who read English get: <code>sandesh_notice</code> (declared in English)" in page
 
 
 def test_saved_template_names_are_what_sending_uses(admin_portal, admin, school, db):
@@ -388,24 +395,34 @@ def test_saved_template_names_are_what_sending_uses(admin_portal, admin, school,
     assert response.status_code == 302
     db.session.expire_all()
     rows = db.session.scalars(sa.select(Template).where(Template.school_id == school.id)).all()
-    assert len(rows) == 2 * len(DEFAULT_TEMPLATES)  # every purpose in both languages
-    assert {tuple(r.params) for r in rows if r.purpose == "absence"} == {
-        ("school", "students", "date")
+    assert len(rows) == 2 * len(DEFAULT_TEMPLATES)
+    assert {(r.language, tuple(r.params)) for r in rows if r.purpose == "absence"} == {
+        ("en", ("school", "students", "date")),
+        ("ne", ("message",)),  # the Nepali wording travels in one parameter
     }
     saved = _school(db, school)
-    assert templates.choose_template(saved, "notice", "ne") == ("school_notice_ne_v2", "ne")
-    assert templates.choose_template(saved, "notice", "en") == ("sandesh_notice", "en")
-    assert templates.choose_template(saved, "homework", "ne") == ("sandesh_homework", "en")
+    chosen = templates.choose_template(saved, "notice", "ne")
+    assert (chosen.name, chosen.language, chosen.reads) == ("school_notice_ne_v2", "en", "ne")
+    assert templates.choose_template(saved, "notice", "en")[:3] == ("sandesh_notice", "en", "en")
+    # Nepali homework is not approved: Nepali readers get the English one (the fallback)
+    assert templates.choose_template(saved, "homework", "ne")[:3] == (
+        "sandesh_homework",
+        "en",
+        "en",
+    )
     (entry,) = _audit(db, "templates.update")
     assert entry.user_id == admin.id
     assert entry.changes == {
-        "notice.ne.name": ["sandesh_notice", "school_notice_ne_v2"],
+        "notice.ne.name": ["sandesh_notice_ne", "school_notice_ne_v2"],
         "homework.ne.approved": [True, False],
     }
     page = _text(admin_portal.get("/settings/templates"))
     assert "Templates saved." in page and 'value="school_notice_ne_v2"' in page
     assert not re.search(r'checked id="homework_ne_approved"', page)
-    assert "Parents who read Nepali get: <code>sandesh_homework</code> (English)" in page
+    assert (
+        "Parents who read Nepali get: <code>sandesh_homework</code> (declared in English)" in page
+    )
+    assert "fallback" in page
     assert "Nothing saved yet" not in page
 
 
@@ -413,7 +430,8 @@ def test_saving_unchanged_templates_audits_nothing(admin_portal, school, db):
     admin_portal.post("/settings/templates", _templates_form())
     assert _audit(db, "templates.update") == []
     saved = _school(db, school)
-    assert templates.choose_template(saved, "absence", "ne") == ("sandesh_absence", "ne")
+    chosen = templates.choose_template(saved, "absence", "ne")
+    assert chosen == ("sandesh_absence_ne", "en", "ne", True, ())
 
 
 @pytest.mark.parametrize(
@@ -449,9 +467,10 @@ def test_the_readme_prints_the_templates_exactly_as_the_code_has_them():
         " print it again with: .venv/bin/python -m portal.services.wording.template_texts"
     )
     section = _readme_section()
+    assert f"```text\n{template_texts.CARRIER_BODY}\n```" in section
     for template in template_texts.all_shipped():
-        assert f"```text\n{template.body}\n```" in section
-        assert f"### `{template.name}`" in section
+        assert f"```text\n{template.wording}\n```" in section
+        assert f"`{template.name}`" in section
 
 
 @pytest.mark.parametrize(
@@ -464,10 +483,16 @@ def test_each_shipped_template_is_one_meta_would_accept(template):
     assert not template.body.startswith("{{") and not template.body.endswith("}}")
     assert not re.search(r"\}\}\s*\{\{", template.body)  # no two parameters side by side
     assert len(template.body) <= 1024 and "\t" not in template.body
-    assert template.body.endswith(STOP_LINES[template.language])
+    assert template.wording.endswith(STOP_LINES[template.language])
     assert all(template.examples.values())
     sample = template.sample()
     assert "{{" not in sample and template_texts.EXAMPLES[template.language]["school"] in sample
+    # declared in a language Meta accepts (its supported-languages page has no Nepali)
+    assert template.meta_language in META_TEMPLATE_LANGUAGES and "ne" not in META_TEMPLATE_LANGUAGES
+    assert template.carries == (template.language == "ne")
+    # a quick-reply label is at most 25 characters, words only
+    letters = [unicodedata.category(ch)[0] for label in template.buttons for ch in label]
+    assert all(0 < len(label) <= 25 for label in template.buttons) and set(letters) <= {"L", "M"}
 
 
 def test_the_example_dates_are_how_sandesh_writes_dates(app):

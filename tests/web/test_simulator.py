@@ -7,8 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Delivery, Guardian, InboundMessage, SandboxMessage, WebhookEvent
+from portal.services.waba import template_sync
+from portal.services.waba.sandbox import SandboxGraph
+from portal.services.wording import template_texts
 from portal.tasks.delivery import start_broadcast
-from portal.tasks.sandbox import sandbox_status
+from portal.tasks.sandbox import review_templates, sandbox_status
 from tests.conftest import Portal
 from tests.factories import (
     ClassFactory,
@@ -238,3 +241,102 @@ def test_sending_needs_the_forms_csrf_token(db, admin_portal, sita):
     response = admin_portal.client.post(f"/simulator/{SITA}", data={"text": "STOP"})
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(SandboxMessage.id))) == 0
+
+
+@pytest.fixture
+def no_pair_gap(monkeypatch):
+    """Answers to one phone a moment apart go at once (the pair gap is tested elsewhere)."""
+    monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
+
+
+@pytest.fixture
+def synced(db, app, school, monkeypatch):
+    """The school's templates submitted to the sandbox's Meta and approved by its webhook,
+    as the demo does (only synced templates carry the Seen button)."""
+    monkeypatch.setitem(app.config, "SANDBOX_TEMPLATE_REVIEW_SECONDS", 0)
+    school.waba_id = "102290129340398"
+    template_sync.sync_templates(school=school, graph=SandboxGraph())
+    db.session.commit()
+    assert review_templates.call_local() == len(template_texts.all_shipped())
+    return school
+
+
+def tap(portal, phone: str, title: str):
+    """Tap the button with this title under the newest message that has it."""
+    html = conversation(portal, phone)
+    forms = re.findall(
+        r'<form method="post" action="/simulator/\d+/tap".*?name="message_id" value="(\d+)">'
+        r"(.*?)</form>",
+        html,
+        flags=re.S,
+    )
+    for message_id, buttons in reversed(forms):
+        titles = re.findall(r'<button name="index" value="(\d+)"[^>]*>([^<]*)</button>', buttons)
+        for index, shown in titles:
+            if shown == title:
+                return portal.post(
+                    f"/simulator/{phone}/tap", {"message_id": message_id, "index": index}
+                )
+    raise AssertionError(f"no {title} button in {html}")
+
+
+def buttons_shown(html: str) -> list[str]:
+    return re.findall(
+        r'<button name="index" value="\d+" aria-label="Tap [^"]*">([^<]*)</button>', html
+    )
+
+
+def test_a_teacher_taps_yes_under_the_preview_and_the_parent_taps_seen(
+    db, admin_portal, synced, sita, no_pair_gap
+):
+    five_a = sita.links[0].student.school_class
+    TeacherFactory(school=sita.school, phone="+9779851000001", language="en", classes=[five_a])
+    teacher = "9779851000001"
+    admin_portal.post(f"/simulator/{teacher}", {"text": "5A: Tomorrow school is closed."})
+    assert buttons_shown(conversation(admin_portal, teacher)) == ["YES", "NO"]
+
+    assert tap(admin_portal, teacher, "YES").status_code == 302
+    teacher_sees = conversation(admin_portal, teacher)
+    assert bubbles(teacher_sees, "in")[-1] == "↩ YES"
+    assert bubbles(teacher_sees, "out")[-1].startswith("Sending #1 now")
+    html = conversation(admin_portal, SITA)
+    [notice] = bubbles(html, "out")
+    assert "Tomorrow school is closed." in notice and buttons_shown(html) == ["Seen"]
+    [delivery] = db.session.scalars(sa.select(Delivery).where(Delivery.guardian_id == sita.id))
+    assert delivery.acknowledged_at is None
+
+    tap(admin_portal, SITA, "Seen")
+    db.session.expire_all()
+    assert db.session.get(Delivery, delivery.id).acknowledged_at is not None
+    html = conversation(admin_portal, SITA)
+    assert bubbles(html, "in") == ["↩ Seen"] and len(bubbles(html, "out")) == 1  # no answer
+    tap(admin_portal, SITA, "Seen")  # a second tap counts nothing twice and is not answered
+    assert len(bubbles(conversation(admin_portal, SITA), "out")) == 1
+
+
+def test_a_tap_on_no_under_the_preview_discards_it(db, admin_portal, sita, no_pair_gap):
+    five_a = sita.links[0].student.school_class
+    TeacherFactory(school=sita.school, phone="+9779851000001", language="en", classes=[five_a])
+    teacher = "9779851000001"
+    admin_portal.post(f"/simulator/{teacher}", {"text": "5A: Tomorrow school is closed."})
+    tap(admin_portal, teacher, "NO")
+    assert bubbles(conversation(admin_portal, SITA), "out") == []
+    assert (
+        bubbles(conversation(admin_portal, teacher), "out")[-1] == "Discarded #1. Nothing was sent."
+    )
+
+
+def test_playing_meta_raising_the_limit_goes_through_the_webhook(db, admin_portal, school):
+    school.waba_id, school.messaging_tier = "102290129340398", "TIER_250"
+    db.session.commit()
+    page = admin_portal.get("/simulator/").get_data(as_text=True)
+    assert "This school's limit: 250 parents a day" in page
+    response = admin_portal.post("/simulator/limit", {"tier": "TIER_2K"})
+    assert response.status_code == 302
+    page = admin_portal.get("/simulator/").get_data(as_text=True)
+    assert "Meta raised the limit: 2,000 parents a day" in page
+    db.session.expire_all()
+    assert db.session.get(type(school), school.id).messaging_tier == "TIER_2K"
+    event = db.session.scalars(sa.select(WebhookEvent)).one()
+    assert event.status == "processed"
+    assert admin_portal.post("/simulator/limit", {"tier": "TIER_50"}).status_code == 404

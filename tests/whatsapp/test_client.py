@@ -69,7 +69,7 @@ def test_metas_throughput_error_body_becomes_graph_error_130429(graph_api):
     body = fixture_bytes("graph_error_response_130429.json")
     transport = httpx.MockTransport(lambda request: httpx.Response(400, content=body))
     with pytest.raises(GraphError) as caught:
-        send_text(CloudClient("https://graph.example/v23.0", transport=transport))
+        send_text(CloudClient("https://graph.example/v26.0", transport=transport))
     error = caught.value
     assert (error.code, error.http_status, error.fbtrace_id) == (
         130429,
@@ -119,7 +119,7 @@ def test_a_dropped_connection_is_a_transport_error(cloud, graph_api):
 
 
 def test_an_unreachable_api_is_a_transport_error(pool):
-    cloud = CloudClient("http://127.0.0.1:9/v23.0", transport=pool, timeout=httpx.Timeout(1))
+    cloud = CloudClient("http://127.0.0.1:9/v26.0", transport=pool, timeout=httpx.Timeout(1))
     with pytest.raises(TransportError):
         send_text(cloud)
 
@@ -135,7 +135,7 @@ def test_an_answer_without_a_wamid_is_an_error():
     answer = json.dumps({"messaging_product": "whatsapp", "messages": []}).encode()
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))
     with pytest.raises(GraphError, match="wamid"):
-        send_text(CloudClient("https://graph.example/v23.0", transport=transport))
+        send_text(CloudClient("https://graph.example/v26.0", transport=transport))
 
 
 def test_requests_carry_the_bearer_token_and_json_to_the_number_path():
@@ -146,11 +146,11 @@ def test_requests_carry_the_bearer_token_and_json_to_the_number_path():
         return httpx.Response(200, content=fixture_bytes("send_message_response.json"))
 
     wamid = send_text(
-        CloudClient("https://graph.example/v23.0/", transport=httpx.MockTransport(answer))
+        CloudClient("https://graph.example/v26.0/", transport=httpx.MockTransport(answer))
     )
     assert wamid == "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA"
     [request] = seen
-    assert str(request.url) == f"https://graph.example/v23.0/{NUMBER_ID}/messages"
+    assert str(request.url) == f"https://graph.example/v26.0/{NUMBER_ID}/messages"
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     sent = json.loads(request.content)
     assert sent["messaging_product"] == "whatsapp" and sent["text"]["body"] == "नमस्ते"
@@ -159,6 +159,6 @@ def test_requests_carry_the_bearer_token_and_json_to_the_number_path():
 def test_one_shared_connection_pool_per_process_for_concurrent_sends():
     transport = shared_transport()
     assert shared_transport() is transport
-    assert CloudClient("https://graph.example/v23.0").transport is transport
+    assert CloudClient("https://graph.example/v26.0").transport is transport
     pool = transport._pool
     assert pool._max_connections >= 100 and pool._max_keepalive_connections >= 100

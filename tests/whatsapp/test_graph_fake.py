@@ -234,3 +234,66 @@ def test_the_fake_runs_as_its_own_process():
         process.terminate()
         assert process.wait(10) == 0
         process.stdout.close()
+
+
+def test_reply_buttons_quick_replies_and_bsuid_recipients_are_recorded_as_sent(cloud, graph_api):
+    buttons = [{"id": "yes:7", "title": "YES"}, {"id": "no:7", "title": "NO"}]
+    cloud.send_interactive(
+        phone_number_id=NUMBER_ID, token=TOKEN, to=PARENTS[0], body="Send #7?", buttons=buttons
+    )
+    cloud.send_template(
+        phone_number_id=NUMBER_ID,
+        token=TOKEN,
+        to="NP.1502576394655843",
+        name="sandesh_notice",
+        language="en",
+        params={"message": "Closed tomorrow."},
+        quick_replies=["seen:41"],
+    )
+    tapped, template = graph_api.messages()
+    assert (tapped["type"], tapped["body"], tapped["buttons"]) == (
+        "interactive",
+        "Send #7?",
+        buttons,
+    )
+    assert template["recipient"] == "NP.1502576394655843"  # a BSUID stays as it is
+    assert (template["params"], template["quick_replies"]) == (
+        {"message": "Closed tomorrow."},
+        ["seen:41"],
+    )
+
+
+def test_malformed_reply_buttons_get_error_100(graph_api, http):
+    payload = {
+        "messaging_product": "whatsapp",
+        "to": PARENTS[0],
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "Hi"},
+            "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": "A"}}] * 2},
+        },
+    }
+    answer = http.post(
+        f"{graph_api.url}/{NUMBER_ID}/messages",
+        json=payload,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == 100
+    assert graph_api.messages() == []
+
+
+def test_templates_over_the_portfolios_limit_are_counted_and_numbers_share_it(cloud, graph_api):
+    """Meta's messaging-limits page: the limit is the portfolio's, shared by its numbers."""
+    graph_api.configure(messaging_tier="TIER_250", portfolios={NUMBER_ID: "p", "2": "p"})
+    for n, parent in enumerate([f"+97797{n:08d}" for n in range(251)]):
+        cloud.send_template(
+            phone_number_id=NUMBER_ID if n % 2 else "2",
+            token=TOKEN,
+            to=parent,
+            name="sandesh_notice",
+            language="en",
+            params={"message": "hi"},
+        )
+    stats = graph_api.accounts.stats()
+    assert stats["reached"] == {"p": 251} and stats["over_limit"] == 1

@@ -1,7 +1,7 @@
 """Broadcasts: creating one (checked: kind, targets, text, a time not past, quiet hours) and
 cancelling one, a conditional update checked again just before each message goes."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -9,7 +9,11 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import KINDS, Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Kind, School
 from portal.services.broadcasting import targets
-from portal.services.common import audit, clock, dates, send_times
+from portal.services.common import audit, clock, send_times
+from portal.services.common.quiet_hours import (  # noqa: F401 (callers find them here too)
+    after_quiet_hours,
+    in_quiet_hours,
+)
 
 MAX_BODY = 3000  # leaves room for the frame inside WhatsApp's 4096 characters
 
@@ -107,26 +111,6 @@ def _check(kind, body_en, body_ne, student_ids, *, media: bool = False) -> None:
         )
     if kind == Kind.ABSENCE and not student_ids:
         raise BroadcastError(_l("Name at least one absent student."), "student_ids")
-
-
-def in_quiet_hours(school: School, moment: datetime) -> bool:
-    """Whether a moment falls in the school's quiet hours (Nepal time; may cross midnight)."""
-    start, end = school.quiet_start, school.quiet_end
-    if start == end:
-        return False
-    local = moment.astimezone(dates.NEPAL).time()
-    return start <= local < end if start < end else (local >= start or local < end)
-
-
-def after_quiet_hours(school: School, moment: datetime, kind: str) -> datetime:
-    """The moment itself, or the end of the quiet hours it falls in (emergencies never wait)."""
-    if kind == Kind.EMERGENCY or not in_quiet_hours(school, moment):
-        return moment
-    local = moment.astimezone(dates.NEPAL)
-    end = datetime.combine(local.date(), school.quiet_end or time(6), tzinfo=dates.NEPAL)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(moment.tzinfo)
 
 
 def cancel(broadcast: Broadcast) -> bool:

@@ -6,7 +6,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, Guardian, School
+from portal.models import (
+    Broadcast,
+    BroadcastStatus,
+    Delivery,
+    DeliveryStatus,
+    Guardian,
+    Kind,
+    School,
+)
 from portal.services.broadcasting import delivery_counts, targets
 from portal.services.common import clock
 from portal.services.delivery import digests
@@ -74,6 +82,7 @@ def fan_out(broadcast: Broadcast) -> int:
             "attempts": 0,
             "next_attempt_at": due,
             "created_at": now,
+            "priority": 0 if broadcast.kind == Kind.EMERGENCY else 1,  # claimed first
         }
         for guardian_id, student_ids in who.items()
     ]

@@ -1,25 +1,30 @@
 """The one preview of a broadcast not yet sent: who it reaches, who is skipped, when it goes
 after quiet hours, whether it waits for the school's daily digest or for the next day
-(the daily cap), in which languages, and the message as each language's parents will see
-it. The teacher's WhatsApp reply and the compose page only format it."""
+(the daily cap), how the daily messaging limit meets it (who goes now, who waits and till
+when), what it should cost, in which languages, and the message as each language's parents
+will see it. The teacher's WhatsApp reply and the compose page only format it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from babel.numbers import format_currency
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.lexicon.numerals import localize_digits
 from portal.models import URGENT_KINDS, Broadcast, Guardian, School, SchoolClass, Student
 from portal.services.broadcasting import targets
 from portal.services.calendar.days import Marked, holiday_on
-from portal.services.common import clock
-from portal.services.common.dates import NEPAL
-from portal.services.delivery import caps, digests
+from portal.services.common import clock, dates
+from portal.services.delivery import budget, caps, digests
+from portal.services.delivery.sending import WINDOW
 from portal.services.wording import long_messages, parent_messages
 from portal.services.wording.parent_messages import Child
+from portal.services.wording.template_texts import TEMPLATE_PURPOSE, shipped
 
 LANGUAGES = ("ne", "en")
 
@@ -35,6 +40,10 @@ class Preview:
     paused: bool  # the school's sending is paused
     languages: list[str]  # the languages the school wrote it in (none: absence alerts)
     texts: dict[str, str]  # the message as parents reading each language see it
+    limit: budget.Forecast = field(default_factory=lambda: budget.Forecast(0, 0, None, None))
+    outside: int = 0  # parents outside their 24-hour window (templates)
+    cost: Decimal | None = None  # at the school's prices (None: no price set)
+    currency: str = "NPR"
     # How many WhatsApp messages a parent gets: inside their 24-hour window, and outside it
     # (templates; in the cheaper form, the rest comes when they reply MORE).
     messages_in_window: int = 1
@@ -50,6 +59,12 @@ class Preview:
     def receiving(self) -> int:
         return self.guardians - self.opted_out
 
+    @property
+    def templates(self) -> int:
+        """Template messages it costs: each part to each parent outside their window (in the
+        cheaper form only the first; the rest is text once they reply)."""
+        return self.outside * (1 if self.more_on_reply else self.messages_outside)
+
 
 def preview(broadcast: Broadcast, *, school: School, requested: datetime | None = None) -> Preview:
     """Recipients as of now, the send time after quiet hours, the message in both languages
@@ -60,9 +75,11 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
     )
     children = sample_children(who, classes)
     requested = broadcast.scheduled_at if requested is None else requested
+    inside, outside = _windows(list(who))
+    counts = _message_counts(broadcast, school, children)
     shown = Preview(
         guardians=len(who),
-        opted_out=_opted_out(list(who)),
+        opted_out=len(who) - inside - len(outside),
         send_at=broadcast.scheduled_at,
         delayed=broadcast.scheduled_at != requested,
         paused=school.sending_paused_at is not None,
@@ -71,8 +88,14 @@ def preview(broadcast: Broadcast, *, school: School, requested: datetime | None 
             lang: parent_messages.render_text(broadcast, school, children, lang)
             for lang in LANGUAGES
         },
-        holiday=holiday_on(school.id, broadcast.scheduled_at.astimezone(NEPAL).date()),
-        **_message_counts(broadcast, school, children),
+        limit=budget.forecast(school, inside=inside, outside=outside, kind=broadcast.kind),
+        outside=len(outside),
+        currency=school.currency,
+        holiday=holiday_on(school.id, broadcast.scheduled_at.astimezone(dates.NEPAL).date()),
+        **counts,
+    )
+    shown.cost = estimate(
+        school, texts=inside * shown.messages_in_window, templates=shown.templates
     )
     _waiting(shown, broadcast, school, list(who))
     return shown
@@ -87,8 +110,8 @@ def _waiting(shown: Preview, broadcast: Broadcast, school: School, guardian_ids:
     ):  # a file goes alone
         shown.digest_at = digests.next_digest_at(school, broadcast.scheduled_at)
     shown.daily_cap = school.daily_cap
-    today = clock.now().astimezone(NEPAL).date()
-    goes_today = broadcast.scheduled_at.astimezone(NEPAL).date() == today
+    today = clock.now().astimezone(dates.NEPAL).date()
+    goes_today = broadcast.scheduled_at.astimezone(dates.NEPAL).date() == today
     if shown.daily_cap and shown.digest_at is None and goes_today:
         shown.at_cap = caps.reached_today(school, guardian_ids)
         shown.next_morning = caps.next_morning(school, clock.now())
@@ -96,10 +119,12 @@ def _waiting(shown: Preview, broadcast: Broadcast, school: School, guardian_ids:
 
 def _message_counts(broadcast: Broadcast, school: School, children: list[Child]) -> dict:
     """The most messages a parent of either language gets, inside and outside the window."""
-    form = school.long_notice_form
+    form, purpose = school.long_notice_form, TEMPLATE_PURPOSE[broadcast.kind]
     inside = [long_messages.plan_text(broadcast, school, children, lang) for lang in LANGUAGES]
     outside = [
-        long_messages.plan_template(broadcast, school, children, lang, form=form)
+        long_messages.plan_template(
+            broadcast, school, children, lang, form=form, carries=shipped(purpose, lang).carries
+        )
         for lang in LANGUAGES
     ]
     return {
@@ -109,14 +134,30 @@ def _message_counts(broadcast: Broadcast, school: School, children: list[Child])
     }
 
 
-def _opted_out(guardian_ids: list[int]) -> int:
+def _windows(guardian_ids: list[int]) -> tuple[int, list[str]]:
+    """Of the guardians who will get it (not opted out): how many are in their 24-hour
+    window, and who Meta counts of the others (the limit counts those)."""
     if not guardian_ids:
-        return 0
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Guardian)
-        .where(Guardian.id.in_(guardian_ids), Guardian.opted_out_at.is_not(None))
-    )
+        return 0, []
+    rows = db.session.execute(
+        sa.select(Guardian.wa_id, Guardian.phone, Guardian.last_inbound_at).where(
+            Guardian.id.in_(guardian_ids), Guardian.opted_out_at.is_(None)
+        )
+    ).all()
+    since = clock.now() - WINDOW
+    inside = sum(1 for _wa, _phone, last in rows if last is not None and last > since)
+    outside = [wa or phone.lstrip("+") for wa, phone, last in rows if last is None or last <= since]
+    return inside, outside
+
+
+def estimate(school: School, *, texts: int, templates: int) -> Decimal | None:
+    """What the messages should cost at the school's prices: templates outside the window
+    at the utility price, text inside it at the service price (None: no price set)."""
+    prices = school.prices or {}
+    if prices.get("utility") in (None, ""):
+        return None
+    service = Decimal(str(prices.get("service") or 0))
+    return Decimal(str(prices["utility"])) * templates + service * texts
 
 
 def sample_children(who: dict[int, list[int]], classes: list[SchoolClass]) -> list[Child]:
@@ -138,3 +179,47 @@ def sample_children(who: dict[int, list[int]], classes: list[SchoolClass]) -> li
         name_ne = _("Student's name")
     cls = classes[0]
     return [Child(name, name_ne, cls.name, cls.name_ne)]
+
+
+def moment_words(moment: datetime, locale: str) -> str:
+    """A coming moment in Nepal time as people say it: `06:10 tomorrow`, `14:05 today`, or
+    with both dates further off."""
+    local, today = moment.astimezone(dates.NEPAL), clock.now().astimezone(dates.NEPAL).date()
+    hhmm = localize_digits(local.strftime("%H:%M"), locale)
+    with force_locale(locale):
+        if local.date() == today:
+            return _("%(time)s today", time=hhmm)
+        if (local.date() - today).days == 1:
+            return _("%(time)s tomorrow", time=hhmm)
+    return dates.format_dual_datetime(moment, locale)
+
+
+def limit_words(shown: "Preview", locale: str) -> str | None:
+    """`250 parents now, 50 at 06:10 tomorrow: your WhatsApp limit is 250 a day` (None when
+    nobody waits)."""
+    limit = shown.limit
+    if not limit.later or limit.last_at is None:
+        return None
+    with force_locale(locale):
+        return _(
+            "%(now)s parents now, %(later)s by %(when)s: your WhatsApp limit is %(limit)s a day.",
+            now=localize_digits(f"{limit.now:,}", locale),
+            later=localize_digits(f"{limit.later:,}", locale),
+            when=moment_words(limit.last_at, locale),
+            limit=localize_digits(f"{limit.limit:,}", locale),
+        )
+
+
+def cost_words(shown: "Preview", locale: str) -> str | None:
+    """`Estimated cost: NPR 23.75 (25 templates)` (None when no price is set)."""
+    if shown.cost is None:
+        return None
+    with force_locale(locale):
+        amount = format_currency(shown.cost, shown.currency, "¤\u00a0#,##0.00", locale=locale)
+        return ngettext(
+            "Estimated cost: %(amount)s (%(count)s template message).",
+            "Estimated cost: %(amount)s (%(count)s template messages).",
+            shown.templates,
+            amount=localize_digits(amount, locale),
+            count=localize_digits(f"{shown.templates:,}", locale),
+        )

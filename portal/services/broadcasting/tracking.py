@@ -3,6 +3,7 @@ children they name, failures by reason, and the school's newest broadcasts."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -103,3 +104,39 @@ def latest(school_id: int, limit: int = 5) -> list[Broadcast]:
             .limit(limit)
         )
     )
+
+
+FREE_TYPES = ("free_customer_service", "free_entry_point")
+
+
+@dataclass
+class Charge:
+    """Messages of one pricing category, free or charged, and what the charged ones cost."""
+
+    category: str
+    free: bool
+    count: int
+    cost: Decimal | None  # at the school's price (None: no price set)
+
+
+def charges(broadcast: Broadcast) -> list[Charge]:
+    """What Meta reported it charged for a broadcast's messages, by category."""
+    free = Delivery.pricing_type.in_(FREE_TYPES)
+    rows = db.session.execute(
+        sa.select(Delivery.pricing_category, free, sa.func.count())
+        .where(Delivery.broadcast_id == broadcast.id, Delivery.pricing_type.is_not(None))
+        .group_by(Delivery.pricing_category, free)
+        .order_by(Delivery.pricing_category, free)
+    ).all()
+    prices = broadcast.school.prices or {}
+    return [
+        Charge(category or "?", bool(is_free), n, _cost(prices, category, n, is_free))
+        for category, is_free, n in rows
+    ]
+
+
+def _cost(prices: dict, category: str | None, count: int, is_free: bool) -> Decimal | None:
+    if is_free:
+        return Decimal(0)
+    price = prices.get(category or "")
+    return None if price in (None, "") else Decimal(str(price)) * count

@@ -4,6 +4,7 @@ Every effect is idempotent (unique wamids, forward-only statuses), so an event p
 (Meta's retries, the sweeper after a crash) changes nothing the second time.
 """
 
+import dataclasses
 import logging
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from portal.models import EventStatus, Guardian, InboundMessage, School, Webhook
 from portal.services.common import clock
 from portal.services.conversations import routing
 from portal.services.delivery import statuses
+from portal.services.waba import account_events
 from portal.whatsapp import payloads
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,10 @@ def handle(item, *, find_school: SchoolFinder) -> str:
     if isinstance(item, payloads.InboundMessage):
         store_inbound(item, school_id=find_school(item.phone_number_id))
         return act_once(item.wamid)
+    if isinstance(item, payloads.OtherChange):
+        kind = account_events.apply(field=item.field, account_id=item.account_id, value=item.raw)
+        if kind != "ignored":
+            return kind
     log.warning("webhook item not acted on: %s", _described(item))
     return "ignored"
 
@@ -127,6 +133,8 @@ def store_inbound(message, *, school_id: int | None) -> bool:
         "text": message.text,
         **_fitted(message),
         "media_ref": message.media,
+        "button_id": fitted(message.button_id, 256),
+        "system": dataclasses.asdict(message.system) if message.system else None,
         "sent_at": message.timestamp,
         "received_at": clock.now(),
     }
@@ -137,8 +145,8 @@ def store_inbound(message, *, school_id: int | None) -> bool:
     )
     if db.session.execute(statement).rowcount != 1:
         return False
-    if school_id is not None and message.sender:
-        _open_window(school_id, "+" + message.sender.lstrip("+"), message.timestamp)
+    if school_id is not None and (message.sender or message.user_id) and not message.system:
+        _open_window(school_id, message.sender, message.user_id, message.timestamp)
     return True
 
 
@@ -159,12 +167,14 @@ def _fitted(message) -> dict:
     return {name: fitted(getattr(message, name), size) for name, size in FITTED.items()}
 
 
-def _open_window(school_id: int, phone: str, at) -> None:
+def _open_window(school_id: int, sender: str | None, user_id: str | None, at) -> None:
+    """The guardian who wrote (by number, else by business-scoped user id) may get text."""
+    who = Guardian.phone == "+" + sender.lstrip("+") if sender else Guardian.user_id == user_id
     db.session.execute(
         sa.update(Guardian)
         .where(
             Guardian.school_id == school_id,
-            Guardian.phone == phone,
+            who,
             sa.or_(Guardian.last_inbound_at.is_(None), Guardian.last_inbound_at < at),
         )
         .values(last_inbound_at=at)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.models import Delivery, Guardian, InboundMessage, School
-from portal.services.delivery import parts, replies
+from portal.services.delivery import acknowledgements, parts, replies
 
 KEYWORDS = {
     "stop": "stop",
@@ -65,11 +65,14 @@ def sounds_like_stop(text: str | None) -> bool:
 
 
 def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
-    """Apply a parent's message; what it was (stop, start, ne, en, more, stop_hint or reply).
-    Whatever it says, it opens the parent's window: the rest of a long notice sent in the
-    cheaper form goes now."""
+    """Apply a parent's message; what it was (seen, stop, start, ne, en, more, stop_hint or
+    reply). Whatever it says, it opens the parent's window: the rest of a long notice sent in
+    the cheaper form goes now."""
     command, at = keyword(message.text), message.sent_at
     released = parts.release_on_reply(school_id=school.id, to_phone=guardian.phone)
+    if acknowledgements.is_seen(message):  # counted once; no reply, not for the inbox
+        acknowledgements.acknowledge(message, guardian_id=guardian.id)
+        return "seen"
     if command == "more" and released:
         return command
     if command in ("stop", "start"):

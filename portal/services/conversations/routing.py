@@ -11,12 +11,14 @@ from portal.extensions import db
 from portal.models import InboundMessage, School
 from portal.services.common import clock
 from portal.services.conversations import (
+    identities,
     parent_keywords,
     senders,
     teacher_commands,
     teacher_media,
 )
 from portal.services.delivery import outbox, replies
+from portal.whatsapp.outgoing import BSUID
 
 # A sender Sandesh can answer: an E.164 number's digits (at most 15), as Meta writes `from`.
 WA_ID = re.compile(r"^\+?\d{5,15}$")
@@ -36,11 +38,15 @@ def claim(message_id: int) -> bool:
 def act(message: InboundMessage) -> str:
     """Route a claimed message; what it turned out to be."""
     school = db.session.get(School, message.school_id) if message.school_id else None
-    if school is None or not WA_ID.match(message.sender or ""):
+    if school is None or not _nameable(message):
         message.route = "unknown"
-        return "ignored"  # not one of our numbers, a user known only by an id, or no phone
-    phone = "+" + message.sender.lstrip("+")
-    sender = senders.identify(school_id=school.id, phone=phone)
+        return "ignored"  # not one of our numbers, or nobody Sandesh can answer
+    if message.type == "system":
+        return identities.apply_system(message)
+    phone = "+" + message.sender.lstrip("+") if message.sender else None
+    sender = senders.identify(school_id=school.id, phone=phone, user_id=message.user_id)
+    if phone:
+        identities.remember(sender, message.user_id)
     if sender.teacher is not None:
         message.route, message.teacher_id = "teacher", sender.teacher.id
         handled = teacher_media.act(message=message, teacher=sender.teacher, school=school)
@@ -56,9 +62,19 @@ def act(message: InboundMessage) -> str:
     return _greet_stranger(message, school, phone)
 
 
-def _greet_stranger(message: InboundMessage, school: School, phone: str) -> str:
-    """One polite reply in both languages, at most once a day per number."""
-    if not replies.courtesy_due(school_id=school.id, to_phone=phone, purpose="unknown_sender"):
+def _nameable(message: InboundMessage) -> bool:
+    """A sender Sandesh can answer: a number as Meta writes `from`, or (someone with a
+    username, without one) a business-scoped user id."""
+    if message.sender:
+        return bool(WA_ID.match(message.sender))
+    return bool(BSUID.match(message.user_id or ""))
+
+
+def _greet_stranger(message: InboundMessage, school: School, phone: str | None) -> str:
+    """One polite reply in both languages, at most once a day per number (or, for someone
+    known only by it, per business-scoped user id)."""
+    to = {"to_phone": phone, "to_user_id": None if phone else message.user_id}
+    if not replies.courtesy_due(school_id=school.id, purpose="unknown_sender", **to):
         return "unknown"
     parts = []
     for lang in ("ne", "en"):
@@ -72,9 +88,9 @@ def _greet_stranger(message: InboundMessage, school: School, phone: str) -> str:
             )
     replies.queue_reply(
         school_id=school.id,
-        to_phone=phone,
         body="\n\n".join(parts),
         purpose="unknown_sender",
         inbound_message_id=message.id,
+        **to,
     )
     return "unknown"

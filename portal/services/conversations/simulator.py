@@ -26,8 +26,8 @@ from portal.models import (
 from portal.services.common import clock
 from portal.services.conversations import senders
 from portal.services.delivery.sending import sender_number
-from portal.services.wording.template_texts import BODIES, DEFAULT_TEMPLATES
-from portal.whatsapp import signature
+from portal.services.wording.template_texts import all_shipped, fill, shipped
+from portal.whatsapp import sandbox_webhooks, signature
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 from portal.whatsapp.sandbox import SandboxTransport, sandbox_media_sha
 
@@ -97,6 +97,7 @@ def conversation(*, school_id: int, phone: str) -> dict:
         "deliveries": deliveries,
         "templates": _template_texts(school_id, messages),
         "media": _media_shown(school_id, messages),
+        "buttons": {m.id: buttons_of(m, school_id) for m in messages},
         "token": hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()[:16],
     }
 
@@ -122,24 +123,50 @@ def _media_shown(school_id: int, messages) -> dict[int, MediaFile]:
 
 
 def _template_texts(school_id: int, messages) -> dict[int, str]:
-    """Template messages as the parent reads them: the shipped wording with the values in."""
+    """Template messages as the parent reads them: the wording with the values in."""
     sent = [m for m in messages if m.kind == "template"]
     if not sent:
         return {}
-    purposes = {name: purpose for purpose, (name, _params) in DEFAULT_TEMPLATES.items()}
-    purposes |= dict(
-        db.session.execute(
-            sa.select(Template.meta_name, Template.purpose).where(Template.school_id == school_id)
-        ).all()
-    )
+    by_name = {t.name: t for t in all_shipped()}
+    rows = db.session.execute(
+        sa.select(Template.meta_name, Template.purpose, Template.language).where(
+            Template.school_id == school_id
+        )
+    ).all()
+    by_name |= {name: shipped(purpose, lang) for name, purpose, lang in rows}
     texts = {}
     for m in sent:
-        text = BODIES.get((purposes.get(m.payload.get("template")), m.payload.get("language")))
-        if text:
-            for name, value in (m.payload.get("params") or {}).items():
-                text = text.replace("{{" + name + "}}", str(value))
-            texts[m.id] = text
+        template = by_name.get(m.payload.get("template"))
+        if template is not None:
+            texts[m.id] = fill(template.body, m.payload.get("params") or {})
     return texts
+
+
+def buttons_of(message: SandboxMessage, school_id: int) -> list[dict]:
+    """The buttons under a message the school sent, as the phone shows them: an interactive
+    message's reply buttons ({"id", "title"}), a template's quick replies ({"payload",
+    "title"}: the label Meta holds for it)."""
+    if message.direction != "out":
+        return []
+    if message.kind == "interactive":
+        return list(message.payload.get("buttons") or [])
+    payloads = message.payload.get("quick_replies") or []
+    if message.kind != "template" or not payloads:
+        return []
+    labels = _quick_reply_labels(school_id, message.payload.get("template"))
+    return [{"payload": p, "title": t} for p, t in zip(payloads, labels, strict=False)]
+
+
+def _quick_reply_labels(school_id: int, name: str | None) -> list[str]:
+    row = db.session.scalar(
+        sa.select(Template.buttons).where(
+            Template.school_id == school_id, Template.meta_name == name
+        )
+    )
+    if row:
+        return list(row)
+    shipped_ones = {t.name: t for t in all_shipped()}
+    return list(shipped_ones[name].buttons) if name in shipped_ones else []
 
 
 def replied_to(*, school_id: int, phone: str, message_id: int | None) -> SandboxMessage | None:
@@ -156,10 +183,10 @@ def replied_to(*, school_id: int, phone: str, message_id: int | None) -> Sandbox
     )
 
 
-def write(*, school_id: int, phone: str, name: str | None, text: str, reply_to=None):
-    """Keep what the phone wrote, and the webhook Meta would post for it, signed with the app
-    secret (None when there is none); the caller commits before posting it, so the school's
-    answers come after the message, in order."""
+def write(*, school_id: int, phone: str, name: str | None, text: str, reply_to=None, content=None):
+    """Keep what the phone wrote (or tapped: `content`, a button reply), and the webhook
+    Meta would post for it, signed with the app secret (None when there is none); the
+    caller commits before posting it, so the school's answers come after it, in order."""
     phone_number_id = number(school_id)
     body = SandboxTransport().inbound_webhook(
         phone_number_id=phone_number_id,
@@ -168,6 +195,7 @@ def write(*, school_id: int, phone: str, name: str | None, text: str, reply_to=N
         name=name,
         context_wamid=reply_to.wamid if reply_to else None,
         at=clock.now(),
+        content=content,
     )
     message = json.loads(body)["entry"][0]["changes"][0]["value"]["messages"][0]
     db.session.add(
@@ -175,7 +203,7 @@ def write(*, school_id: int, phone: str, name: str | None, text: str, reply_to=N
             phone_number_id=phone_number_id,
             peer=phone,
             direction="in",
-            kind="text",
+            kind="button" if content else "text",
             body=text,
             payload=message,
             wamid=message["id"],
@@ -185,6 +213,42 @@ def write(*, school_id: int, phone: str, name: str | None, text: str, reply_to=N
     secret = current_app.config["WHATSAPP_APP_SECRET"]
     if not secret:
         return None
+    headers = {"X-Hub-Signature-256": signature.sign(body, secret)}
+    return SignedWebhook(body, headers | {"Content-Type": "application/json"})
+
+
+def tap(*, school_id: int, phone: str, name: str | None, message: SandboxMessage, index: int):
+    """The phone taps button `index` under a message the school sent: the webhook Meta
+    would post (None when there is no such button, or no app secret)."""
+    buttons = buttons_of(message, school_id)
+    if not 0 <= index < len(buttons):
+        return None
+    button = buttons[index]
+    if "payload" in button:
+        content = sandbox_webhooks.quick_reply_content(button["payload"], button["title"])
+    else:
+        content = sandbox_webhooks.reply_button_content(button["id"], button["title"])
+    return write(
+        school_id=school_id,
+        phone=phone,
+        name=name,
+        text=button["title"],
+        reply_to=message,
+        content=content,
+    )
+
+
+def limit_webhook(*, school_id: int, tier: str):
+    """Meta's `business_capability_update` raising (or lowering) the school's messaging
+    limit, signed (None without an app secret or a WhatsApp Business Account id)."""
+    school = db.session.get(School, school_id)
+    secret = current_app.config["WHATSAPP_APP_SECRET"]
+    if not secret or not school.waba_id:
+        return None
+    value = {"max_daily_conversations_per_business": tier, "max_phone_numbers_per_waba": 25}
+    body = sandbox_webhooks.account_body(
+        school.waba_id, "business_capability_update", value, clock.now()
+    )
     headers = {"X-Hub-Signature-256": signature.sign(body, secret)}
     return SignedWebhook(body, headers | {"Content-Type": "application/json"})
 

@@ -2,6 +2,8 @@
 CANCEL / STATUS carried out, help; each answered in the teacher's language
 (`teacher_replies` writes the words)."""
 
+import re
+
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -25,29 +27,57 @@ from portal.services.common import audit, clock
 from portal.services.conversations import (
     commands,
     teacher_drafts,
+    teacher_previews,
     teacher_replies,
     teacher_schedules,
 )
-from portal.services.delivery import outbox, replies
+from portal.services.delivery import acknowledgements, outbox, replies
 from portal.services.roster import attendance
 from portal.services.schedules import schedules
 
+# A tap on a preview's YES or NO button: the preview's number is in the button's id.
+TAPPED = re.compile(r"^(yes|no):(\d+)$")
+
 
 def act(*, message: InboundMessage, teacher, school: School) -> str:
-    """Do what the teacher asked and queue the reply; what the command was."""
-    command = commands.parse(message.text or "", now=clock.now())
+    """Do what the teacher asked (typed, or tapped on a preview's button) and queue the
+    reply; what the command was. A Seen tap (on a staff alert's template) is answered with
+    nothing."""
+    if acknowledgements.is_seen(message):
+        return "seen"
+    command = _read(message)
     handler = HANDLERS.get(type(command), _unclear)
     with force_locale(teacher.language):
-        text = handler(command, teacher=teacher, school=school)
-    replies.queue_reply(
-        school_id=school.id,
-        to_phone=teacher.phone,
-        body=text,
-        purpose="teacher_reply",
-        inbound_message_id=message.id,
-        language=teacher.language,
-    )
+        reply = handler(command, teacher=teacher, school=school)
+    send_reply(reply, teacher=teacher, school=school, message_id=message.id)
     return type(command).__name__.lower()
+
+
+def send_reply(reply, *, teacher, school: School, message_id: int | None) -> None:
+    """Queue an answer to a teacher: plain text, or a preview with its YES/NO buttons (and,
+    when it is too long for them, what parents will see first)."""
+    if isinstance(reply, str):
+        reply = teacher_previews.Reply(reply)
+    for body, buttons in ((reply.first, None), (reply.text, reply.buttons)):
+        if body:
+            replies.queue_reply(
+                school_id=school.id,
+                to_phone=teacher.phone,
+                body=body,
+                buttons=buttons,
+                purpose="teacher_reply",
+                inbound_message_id=message_id,
+                language=teacher.language,
+            )
+
+
+def _read(message: InboundMessage):
+    """A button tap is the same as typing YES 6 or NO 6 for that preview; else the text."""
+    tapped = TAPPED.match(message.button_id or "")
+    if tapped:
+        answer = commands.Confirm if tapped[1] == "yes" else commands.Decline
+        return answer(broadcast_id=int(tapped[2]))
+    return commands.parse(message.text or "", now=clock.now())
 
 
 def propose(command, *, teacher, school: School, media_file_id: int | None = None) -> str:
@@ -84,7 +114,7 @@ def _propose(command, *, teacher, school: School, media_file_id: int | None = No
     if school.require_confirmation:
         broadcast.status = BroadcastStatus.DRAFT
         shown = preview.preview(broadcast, school=school)
-        return teacher_replies.preview_text(broadcast, shown, notes=notes)
+        return teacher_previews.preview_reply(broadcast, shown, notes=notes)
     return "\n".join([*notes, _go(broadcast, teacher)])
 
 

@@ -114,14 +114,7 @@ def propose(message_id: int, *, teacher, school: School) -> None:
             text = _("An absence list cannot carry a photo or PDF.")
         else:
             text = _caption_help(command)
-    replies.queue_reply(
-        school_id=school.id,
-        to_phone=teacher.phone,
-        body=text,
-        purpose="teacher_reply",
-        inbound_message_id=message_id,
-        language=teacher.language,
-    )
+    teacher_commands.send_reply(text, teacher=teacher, school=school, message_id=message_id)
 
 
 def _caption_help(command) -> str:

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, BroadcastStatus
-from portal.services.broadcasting.preview import Preview
 from portal.services.common import clock, dates
 from portal.services.delivery import digests
 from portal.services.media.refusals import human_size
@@ -70,36 +69,6 @@ def n(number) -> str:
 def class_name(school_class) -> str:
     """A class as the reply's reader writes it: `5A`, or `५क` in Nepali."""
     return school_class.name_ne if locale() == "ne" else school_class.name
-
-
-def preview_text(broadcast: Broadcast, shown: Preview, *, notes: list[str] = ()) -> str:
-    """What the teacher confirms: its number, kind, classes, parents reached, when, languages,
-    anything to know first (`notes`), and the text as parents will see it."""
-    skipped = " " + _("(%(n)s opted out, skipped)", n=n(shown.opted_out)) if shown.opted_out else ""
-    lines = [
-        _(
-            "Preview #%(id)s — %(kind)s to %(classes)s",
-            id=n(broadcast.id),
-            kind=KIND_LABELS[broadcast.kind],
-            classes=", ".join(broadcast.targets),
-        ),
-        _("Parents: %(count)s", count=n(shown.receiving)) + skipped,
-        _("When: %(when)s", when=when_text(broadcast)),
-        *waiting_lines(shown),
-        *holiday_line(shown),
-        *parts_line(shown),
-        _("Languages: %(languages)s", languages=languages_text(shown.languages)),
-        *notes,
-        "",
-        _("Parents will see:"),
-        shown.texts[locale()],
-        "",
-        _(
-            "Reply YES to send or NO to discard (YES %(id)s / NO %(id)s for this one).",
-            id=n(broadcast.id),
-        ),
-    ]
-    return "\n".join(lines)
 
 
 def attachment_line(media) -> str:
@@ -201,60 +170,6 @@ def nobody_new_text(broadcast: Broadcast) -> str:
     )
 
 
-def parts_line(shown: Preview) -> list[str]:
-    """How many messages a long notice takes, when it takes more than one."""
-    inside, outside = n(shown.messages_in_window), n(shown.messages_outside)
-    if shown.more_on_reply:
-        return [
-            _(
-                "Long message: %(inside)s messages for parents who wrote in the last 24 hours; "
-                "the others get the opening, and the rest when they reply MORE.",
-                inside=inside,
-            )
-        ]
-    if shown.messages_in_window == shown.messages_outside == 1:
-        return []
-    return [
-        _(
-            "Long message: it reaches parents in %(outside)s parts (%(inside)s if they wrote "
-            "to the school in the last 24 hours).",
-            inside=inside,
-            outside=outside,
-        )
-    ]
-
-
-def holiday_line(shown: Preview) -> list[str]:
-    """`That day is Bhai Tika (a holiday); it is sent anyway.` when it is."""
-    if shown.holiday is None:
-        return []
-    return [_("That day is %(holiday)s; it is sent anyway.", holiday=shown.holiday.label(locale()))]
-
-
-def waiting_lines(shown: Preview) -> list[str]:
-    """How parents get it when it waits: in the daily digest, or the next morning for those
-    who had the school's most messages today."""
-    if shown.digest_at is not None:
-        return [
-            _(
-                "Parents get it in the daily digest at %(when)s, in one message with the "
-                "day's other notices.",
-                when=dates.format_dual_datetime(shown.digest_at, locale()),
-            )
-        ]
-    if shown.at_cap:
-        return [
-            _(
-                "Parents at the daily limit (%(cap)s a day): %(count)s; they get this one at "
-                "%(when)s.",
-                count=n(shown.at_cap),
-                cap=n(shown.daily_cap),
-                when=dates.format_dual_datetime(shown.next_morning, locale()),
-            )
-        ]
-    return []
-
-
 def when_text(broadcast: Broadcast) -> str:
     if broadcast.scheduled_at <= clock.now() + timedelta(minutes=1):
         return _("now")
@@ -262,11 +177,6 @@ def when_text(broadcast: Broadcast) -> str:
         "%(when)s (Nepal time)",
         when=dates.format_dual_datetime(broadcast.scheduled_at, locale()),
     )
-
-
-def languages_text(given: list[str]) -> str:
-    names = {"ne": _("Nepali"), "en": _("English")}
-    return ", ".join(names[lang] for lang in given or ["ne", "en"])
 
 
 def scheduled_text(broadcast: Broadcast) -> str:
@@ -303,13 +213,20 @@ def status_word(status: str) -> str:
 
 
 def status_text(broadcast: Broadcast, tally: dict[str, int]) -> str:
-    return _(
+    text = _(
         "#%(id)s is %(status)s. Parents: %(total)s; waiting %(pending)s, sent %(sent)s, "
-        "delivered %(delivered)s, read %(read)s, failed %(failed)s, skipped %(skipped)s.",
+        "delivered %(delivered)s, read %(read)s, seen %(acknowledged)s, failed %(failed)s, "
+        "skipped %(skipped)s.",
         id=n(broadcast.id),
         status=status_word(broadcast.status),
         **{name: n(value) for name, value in tally.items()},
     )
+    if tally.get("waiting"):
+        text += " " + _(
+            "%(count)s wait for the daily WhatsApp limit and go as places free up.",
+            count=n(tally["waiting"]),
+        )
+    return text
 
 
 def help_text() -> str:

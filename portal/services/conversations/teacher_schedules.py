@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from portal.models import ScheduleStatus, School, Source
 from portal.services.broadcasting import broadcasts, preview, targets
 from portal.services.common import dates
-from portal.services.conversations import teacher_replies
+from portal.services.conversations import teacher_previews, teacher_replies
 from portal.services.schedules import describe, schedules
 from portal.services.wording.parent_messages import KIND_LABELS
 
@@ -78,7 +78,7 @@ def preview_text(schedule, *, school: School) -> str:
         ),
         _("When: %(rule)s (Nepal time)", rule=describe.describe_schedule(schedule)),
         _("Parents: %(count)s", count=n(shown.receiving)),
-        *teacher_replies.waiting_lines(shown),
+        *teacher_previews.waiting_lines(shown),
         _("Next:"),
         *(f"• {occurrence_text(o, locale)}" for o in upcoming),
         *(skipped_text(s, locale) for s in skipped),

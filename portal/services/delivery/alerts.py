@@ -77,3 +77,63 @@ def open_alerts(school_id: int) -> list[Alert]:
             .order_by(Alert.id.desc())
         )
     )
+
+
+# Template trouble an admin must act on; `details` keys the alert ("<name>|<language>", or
+# "<purpose>|<language>" for a missing one) so each problem is raised once while open.
+TEMPLATE_ACTIONS = (
+    "template_rejected",
+    "template_paused",
+    "template_disabled",
+    "template_flagged",
+    "template_marketing",
+    "template_recategorising",
+    "template_missing",
+)
+
+
+def raise_template(*, school_id: int, action: str, key: str, data: dict) -> bool:
+    """Tell the school's admins of a template's trouble, once while it is open; whether
+    this raised it."""
+    if action not in TEMPLATE_ACTIONS:
+        raise ValueError(f"unknown template alert {action!r}")
+    open_alert = db.session.scalar(
+        sa.select(Alert.id).where(
+            Alert.school_id == school_id,
+            Alert.action == action,
+            Alert.details == key,
+            Alert.resolved_at.is_(None),
+        )
+    )
+    if open_alert is not None:
+        return False
+    db.session.add(
+        Alert(school_id=school_id, action=action, details=key, data=data, created_at=clock.now())
+    )
+    return True
+
+
+def resolve_template(*, school_id: int, keys: list[str]) -> int:
+    """Close a template's open alerts (Meta approved or reinstated it); how many."""
+    result = db.session.execute(
+        sa.update(Alert)
+        .where(
+            Alert.school_id == school_id,
+            Alert.action.in_(TEMPLATE_ACTIONS),
+            Alert.details.in_(keys),
+            Alert.resolved_at.is_(None),
+        )
+        .values(resolved_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def template_missing(*, school_id: int, purpose: str, language: str) -> None:
+    """Parents wait: no approved template for this purpose in their language or the fallback."""
+    raise_template(
+        school_id=school_id,
+        action="template_missing",
+        key=f"{purpose}|{language}",
+        data={"purpose": purpose, "language": language},
+    )

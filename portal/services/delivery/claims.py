@@ -74,7 +74,10 @@ JOBS = (
         _deliveries.c.purpose,
         _deliveries.c.student_ids,
         _deliveries.c.to_phone,
+        _deliveries.c.to_user_id,
         _deliveries.c.body,
+        _deliveries.c.buttons,
+        _deliveries.c.waiting,
         _deliveries.c.language,
         _deliveries.c.sent_as,
         _deliveries.c.attempts,
@@ -111,7 +114,7 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
             d.c.next_attempt_at <= now,
             d.c.school_id.not_in(paused),
         )
-        .order_by(d.c.id)
+        .order_by(d.c.priority, d.c.id)  # emergencies and direct replies first
         .limit(limit)
     )
     if broadcast_id is not None:

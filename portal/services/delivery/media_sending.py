@@ -5,10 +5,9 @@ the media template with the file as its header. A media id Meta no longer has is
 again and the message sent once more, at once. Everything else (limits, retries, statuses,
 the ledger) is the text path's."""
 
-from portal.services.delivery import parts
+from portal.services.delivery import composing
 from portal.services.media import uploads
 from portal.services.wording import long_messages, media_messages
-from portal.services.wording.templates import choose_template
 from portal.whatsapp.errors import GraphError
 
 MEDIA_GONE = 131053  # "Media upload error": Meta could not use the media id
@@ -41,35 +40,26 @@ def _send(job, transport, common, media, window_open: bool) -> tuple[str, str, s
     guardian, broadcast, school = job.guardian, job.broadcast, job.school
     if window_open:
         plan = media_messages.plan_caption(broadcast, school, job.children, guardian.language)
-        _write_down(job, plan, guardian.language)
+        composing.write_down(job, plan, guardian.language)
         wamid = transport.send_media(
             kind=media.kind, media_id=media_id, caption=plan.first, filename=filename, **common
         )
         return wamid, media.kind, guardian.language
-    name, language = choose_template(
-        school, media_messages.template_purpose(media), guardian.language
-    )
+    purpose = media_messages.template_purpose(media)
+    chosen = composing.chosen_template(school, purpose, guardian.language)
     plan = long_messages.plan_template(
-        broadcast, school, job.children, language, form=school.long_notice_form
+        broadcast,
+        school,
+        job.children,
+        chosen.reads,
+        form=school.long_notice_form,
+        carries=chosen.carries,
     )
-    _write_down(job, plan, language)
-    params = media_messages.template_params(broadcast, school, job.children, language, plan.first)
-    wamid = transport.send_media_template(
-        name=name,
-        language=language,
-        params=params,
-        kind=media.kind,
-        media_id=media_id,
-        filename=filename,
-        **common,
+    composing.write_down(job, plan, chosen.reads)
+    values = media_messages.template_params(
+        broadcast, school, job.children, chosen.reads, plan.first
     )
-    return wamid, "template", language
-
-
-def _write_down(job, plan, language: str) -> None:
-    """A long message's later parts are committed before its first part goes."""
-    from portal.extensions import db
-
-    job.followed = plan.count > 1
-    if parts.write_down(job.delivery, plan, to_phone=job.guardian.phone, language=language):
-        db.session.commit()
+    header = {"kind": media.kind, "media_id": media_id, "filename": filename}
+    return composing.send_template(
+        transport, common, chosen, purpose, values, job.delivery.id, media=header
+    )

@@ -15,14 +15,18 @@ from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 def queue_reply(
     *,
     school_id: int,
-    to_phone: str,
+    to_phone: str | None,
     body: str,
     purpose: str,
     inbound_message_id=None,
     guardian_id: int | None = None,
     language: str | None = None,
+    to_user_id: str | None = None,
+    buttons: list[dict] | None = None,
 ) -> Delivery:
-    """A text reply waiting for a sender (the caller commits, then wakes the senders)."""
+    """A text reply waiting for a sender (the caller commits, then wakes the senders), to a
+    number or (for someone known only by it) a business-scoped user id, with reply buttons
+    if given; replies go before broadcasts."""
     if len(body) > MAX_TEXT_LENGTH:
         body = body[: MAX_TEXT_LENGTH - 1] + "…"
     now = clock.now()
@@ -30,6 +34,9 @@ def queue_reply(
         school_id=school_id,
         guardian_id=guardian_id,
         to_phone=to_phone,
+        to_user_id=to_user_id,
+        buttons=buttons,
+        priority=0,
         body=body,
         purpose=purpose,
         inbound_message_id=inbound_message_id,
@@ -45,12 +52,19 @@ def queue_reply(
 
 
 def replied_recently(
-    *, school_id: int, to_phone: str, purpose: str, within: timedelta = timedelta(days=1)
+    *,
+    school_id: int,
+    to_phone: str | None,
+    purpose: str,
+    to_user_id: str | None = None,
+    within: timedelta = timedelta(days=1),
 ) -> bool:
-    """Whether a reply for this purpose went to this number lately (at most one a day)."""
+    """Whether a reply for this purpose went to this number (or business-scoped user id)
+    lately (at most one a day)."""
+    to = Delivery.to_phone == to_phone if to_phone else Delivery.to_user_id == to_user_id
     query = sa.select(Delivery.id).where(
         Delivery.school_id == school_id,
-        Delivery.to_phone == to_phone,
+        to,
         Delivery.purpose == purpose,
         Delivery.created_at > clock.now() - within,
     )
@@ -74,8 +88,14 @@ def first_today(*, school_id: int, to_phone: str, purpose: str) -> bool:
     return db.session.execute(statement).rowcount == 1
 
 
-def courtesy_due(*, school_id: int, to_phone: str, purpose: str) -> bool:
-    """Whether this number should get its courtesy reply now: none in the last day, and
-    the day's one not taken by another message (see `first_today`)."""
-    recent = replied_recently(school_id=school_id, to_phone=to_phone, purpose=purpose)
-    return not recent and first_today(school_id=school_id, to_phone=to_phone, purpose=purpose)
+def courtesy_due(
+    *, school_id: int, to_phone: str | None, purpose: str, to_user_id: str | None = None
+) -> bool:
+    """Whether this number (or, for someone known only by it, business-scoped user id)
+    should get its courtesy reply now: none in the last day, and the day's one not taken by
+    another message (see `first_today`)."""
+    recent = replied_recently(
+        school_id=school_id, to_phone=to_phone, purpose=purpose, to_user_id=to_user_id
+    )
+    who = to_phone or to_user_id or ""
+    return not recent and first_today(school_id=school_id, to_phone=who, purpose=purpose)

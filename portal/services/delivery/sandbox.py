@@ -11,7 +11,8 @@ def record_outgoing(message: dict) -> None:
         body = " | ".join(f"{k}: {v}" for k, v in (message.get("params") or {}).items())
         kind = "template"
     else:
-        body, kind = message.get("body") or "", message.get("kind") or "text"
+        body = message.get("body") or ""
+        kind = message.get("kind") or ("interactive" if message.get("buttons") else "text")
     db.session.add(
         SandboxMessage(
             phone_number_id=message["phone_number_id"],

@@ -18,7 +18,9 @@ from portal.services.common import clock
 from portal.services.common.secrets import decrypt
 from portal.services.delivery import (
     alerts,
+    budget,
     caps,
+    composing,
     digests,
     media_sending,
     parts,
@@ -26,25 +28,39 @@ from portal.services.delivery import (
     statuses,
 )
 from portal.services.delivery.claims import Job
+from portal.services.delivery.composing import STAFF_ALERTS, NoTemplate, send_message
 from portal.services.delivery.ledger import Ledger
-from portal.services.delivery.reasons import DAILY_CAP
+from portal.services.delivery.reasons import DAILY_CAP, NO_TEMPLATE
 from portal.services.media import uploads
-from portal.services.wording import digest_messages, long_messages, parent_messages
-from portal.services.wording.template_texts import TEMPLATE_PURPOSE
-from portal.services.wording.templates import choose_template
 from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
 from portal.whatsapp.errors import reason as error_reason
 
 MAX_ATTEMPTS = 12
-# Direct messages Sandesh starts itself (not replies): outside the reader's 24-hour window
-# they go as the reminder template.
-STAFF_ALERTS = ("absence_streak",)
 WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Meta's 24 hours
+TEMPLATE_WAIT = timedelta(minutes=30)  # a message with no approved template looks again
 
 
-def admit(jobs: list[Job]) -> None:
-    """Reserve each job's person and a token from its number's bucket: one call to the
-    limiter per number in the batch (normally one), not one per message."""
+def admit(jobs: list[Job]) -> list[Job]:
+    """The jobs that may go: those the portfolio's messaging limit has a place for (the
+    rest wait for one), each with its person and a token of its number's bucket reserved:
+    one call to the limiter per number in the batch (normally one), not one per message."""
+    jobs = budget.take_places(jobs, recipient_of=_to, needs_place=needs_place)
+    _reserve(jobs)
+    return jobs
+
+
+def needs_place(job: Job) -> bool:
+    """Whether the message counts against the messaging limit: a broadcast's, to a parent
+    outside their 24-hour window (a template)."""
+    delivery = job.delivery
+    if delivery.purpose in STAFF_ALERTS:  # a reminder template outside the reader's window
+        return delivery.sent_as == "template"
+    if delivery.body is not None or job.guardian is None:
+        return False
+    return not window_open(job.guardian) or delivery.sent_as == "template"
+
+
+def _reserve(jobs: list[Job]) -> None:
     limiter = ratelimit.get_limiter(current_app.config["REDIS_URL"])
     rate, asked = current_app.config["WHATSAPP_RATE_MPS"], time.monotonic()
     by_number: dict[str, list[Job]] = {}
@@ -75,19 +91,34 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
         _release(job)
         wait = (later - clock.now()).total_seconds()
         return _defer(delivery, wait, counts_as_attempt=False, error_reason=DAILY_CAP)
-    number, to = sender_number(job.school), recipient(job.guardian, delivery.to_phone)
+    number, to = sender_number(job.school), _to(job)
     try:
         wamid, sent_as, language = _send_message(job, transport, number, to)
     except (GraphError, TransportError) as exc:
         _release(job)  # nothing reached the parent
         return _handle_error(job, exc)
-    if ledger.accepted(delivery, wamid=wamid, sent_as=sent_as, language=language):
-        statuses.apply_pending(wamid)
+    except NoTemplate as missing:
+        _release(job)
+        return _wait_for_template(job, missing)
+    _accepted(job, ledger, wamid=wamid, sent_as=sent_as, language=language)
+    return DeliveryStatus.ACCEPTED
+
+
+def _accepted(job: Job, ledger: Ledger, **sent) -> None:
+    """Meta took it: the wamid stored at once, the digest's messages and the next part
+    of a long message follow."""
+    delivery = job.delivery
+    if ledger.accepted(delivery, **sent):
+        statuses.apply_pending(sent["wamid"])
     if delivery.purpose == DIGEST:
         digests.mirror(delivery.id)  # the messages it carries are sent too
     if job.followed or delivery.first_id is not None:
         parts.release_after(delivery)
-    return DeliveryStatus.ACCEPTED
+
+
+def _to(job: Job) -> str:
+    delivery = job.delivery
+    return recipient(job.guardian, delivery.to_phone, getattr(delivery, "to_user_id", None))
 
 
 def upload_media_first(broadcast, transport) -> None:
@@ -112,15 +143,7 @@ def _nothing_to_carry(job: Job) -> bool:
     for its template: those go on their own): it is not sent."""
     if job.delivery.purpose != DIGEST:
         return False
-    if job.items and not _as_text(job):
-        lang = choose_template(job.school, "digest", job.guardian.language)[1]
-        keep = digest_messages.fitting(job.items, job.school, job.children, lang)
-        if keep < len(job.items):  # committed before the digest goes without them
-            gone = [item.delivery_id for item in job.items[keep:]]
-            digests.let_go(gone, alone=keep == 0)
-            db.session.commit()
-            job.items = job.items[:keep]
-    return not job.items
+    return composing.trim_digest(job, inside=_as_text(job))
 
 
 def _as_text(job: Job) -> bool:
@@ -137,7 +160,7 @@ def _capped(job: Job):
 
 def _pair(job: Job) -> str:
     """The limiter's name for messages from this number to this person."""
-    return f"{sender_number(job.school)}:{recipient(job.guardian, job.delivery.to_phone)}"
+    return f"{sender_number(job.school)}:{_to(job)}"
 
 
 def _release(job: Job) -> None:
@@ -152,10 +175,11 @@ def sender_number(school: School) -> str:
     return f"sandbox-{school.slug}"
 
 
-def recipient(guardian, to_phone: str | None = None) -> str:
-    """The `to` of a message: the WhatsApp id when known, else the number without its +."""
+def recipient(guardian, to_phone: str | None = None, to_user_id: str | None = None) -> str:
+    """The `to` of a message: the WhatsApp id when known, else the number without its +, else
+    (someone known only by it) the business-scoped user id."""
     if guardian is None:
-        return (to_phone or "").lstrip("+")
+        return (to_phone or "").lstrip("+") or to_user_id or ""
     return guardian.wa_id or guardian.phone.lstrip("+")
 
 
@@ -172,73 +196,36 @@ def window_open(guardian) -> bool:
 
 
 def _send_message(job: Job, transport, number: str, to: str) -> tuple[str, str, str]:
-    delivery, guardian, broadcast = job.delivery, job.guardian, job.broadcast
+    delivery = job.delivery
     common = {
         "phone_number_id": number,
         "token": access_token(job.school),
         "to": to,
         "callback_data": statuses.callback_data(delivery.id),
     }
-    if delivery.body is not None:  # a direct reply, or a later part of a long message
-        return _send_written(job, transport, common)
-    if delivery.purpose == DIGEST:
-        return _send_digest(job, transport, common)
-    school = broadcast.school
-    if broadcast.media_file_id is not None:  # a photo or PDF with the words
-        inside = window_open(guardian) and delivery.sent_as != "template"
-        return media_sending.send(job, transport, common, window_open=inside)
-    if window_open(guardian) and delivery.sent_as != "template":
-        plan = long_messages.plan_text(broadcast, school, job.children, guardian.language)
-        _write_down(job, plan, guardian.language)
-        return transport.send_text(body=plan.first, **common), "text", guardian.language
-    purpose = TEMPLATE_PURPOSE[broadcast.kind]
-    name, language = choose_template(school, purpose, guardian.language)
-    form = school.long_notice_form
-    plan = long_messages.plan_template(broadcast, school, job.children, language, form=form)
-    _write_down(job, plan, language)
-    params = parent_messages.template_params(broadcast, school, job.children, language)
-    if "message" in params:
-        params["message"] = plan.first
-    wamid = transport.send_template(name=name, language=language, params=params, **common)
-    return wamid, "template", language
+    inside = job.guardian is not None and window_open(job.guardian)
+    if _with_media(job):  # a photo or PDF with the words
+        as_text = inside and delivery.sent_as != "template"
+        return media_sending.send(job, transport, common, window_open=as_text)
+    return send_message(job, transport, common, inside=inside)
 
 
-def _send_written(job: Job, transport, common: dict) -> tuple[str, str, str]:
-    """A message whose words were written down already: a direct reply (text: the person
-    just wrote), a staff alert (outside the reader's window: the reminder template), or a
-    later part of a long message (text, or `sandesh_continued`)."""
-    delivery = job.delivery
-    if delivery.sent_as != "template":
-        return transport.send_text(body=delivery.body, **common), "text", delivery.language or ""
-    if delivery.purpose in STAFF_ALERTS:
-        name, lang = choose_template(job.school, "reminder", delivery.language or "ne")
-        params = {"school": job.school.display_name(lang), "message": delivery.body}
-    else:
-        name, lang = choose_template(job.school, "continued", delivery.language or "ne")
-        params = long_messages.continuation_params(
-            job.school.display_name(lang), delivery.part, delivery.parts, delivery.body, lang
-        )
-    wamid = transport.send_template(name=name, language=lang, params=params, **common)
-    return wamid, "template", lang
+def _with_media(job: Job) -> bool:
+    """A broadcast's own message that carries its photo or PDF (not a later part, a direct
+    reply or a digest)."""
+    delivery, broadcast = job.delivery, job.broadcast
+    has_media = broadcast is not None and broadcast.media_file_id is not None
+    return has_media and delivery.body is None and delivery.purpose != DIGEST
 
 
-def _send_digest(job: Job, transport, common: dict) -> tuple[str, str, str]:
-    """The guardian's held messages in one: text inside the window, else the digest template."""
-    guardian, school = job.guardian, job.school
-    if _as_text(job):
-        body = digest_messages.render_digest(job.items, school, job.children, guardian.language)
-        return transport.send_text(body=body, **common), "text", guardian.language
-    name, language = choose_template(school, "digest", guardian.language)
-    params = digest_messages.digest_params(job.items, school, job.children, language)
-    wamid = transport.send_template(name=name, language=language, params=params, **common)
-    return wamid, "template", language
-
-
-def _write_down(job: Job, plan, language: str) -> None:
-    """A long message's later parts are committed before its first part goes."""
-    job.followed = plan.count > 1
-    if parts.write_down(job.delivery, plan, to_phone=job.guardian.phone, language=language):
-        db.session.commit()
+def _wait_for_template(job: Job, missing: NoTemplate) -> str:
+    """The parent waits until Meta approves a template (its approval wakes them); the
+    school's admins are told which one is missing."""
+    alerts.template_missing(
+        school_id=job.delivery.school_id, purpose=missing.purpose, language=missing.language
+    )
+    seconds = TEMPLATE_WAIT.total_seconds()
+    return _defer(job.delivery, seconds, counts_as_attempt=False, error_reason=NO_TEMPLATE)
 
 
 def _update_sending(delivery: sa.Row, **values) -> int:

@@ -65,6 +65,7 @@ _RECORDED = (
     "callback_data",
     "error_code",
     "error_title",
+    "pricing",
     "delivery_id",
     "applied_at",
     "created_at",
@@ -75,9 +76,9 @@ _RECORDED = (
 RECORD = (
     sa.text(
         "INSERT INTO status_events (school_id, wamid, status, occurred_at, callback_data,"
-        " error_code, error_title, delivery_id, applied_at, created_at)"
+        " error_code, error_title, pricing, delivery_id, applied_at, created_at)"
         " VALUES (:school_id, :wamid, :status, :occurred_at, :callback_data,"
-        " :error_code, :error_title, :delivery_id, :applied_at, :created_at)"
+        " :error_code, :error_title, :pricing, :delivery_id, :applied_at, :created_at)"
         " ON CONFLICT (wamid, status) DO NOTHING RETURNING id"
     )
     .bindparams(*(sa.bindparam(name, type_=_events.c[name].type) for name in _RECORDED))
@@ -123,6 +124,7 @@ def take(*, school_id: int | None, update) -> bool:
         "callback_data": (update.callback_data or "")[:512] or None,
         "error_code": getattr(first_error, "code", None),
         "error_title": (str(getattr(first_error, "title", "") or "")[:300] or None),
+        "pricing": getattr(update, "pricing", None),
         "delivery_id": delivery.id if delivery is not None else None,
         "applied_at": now if delivery is not None else None,
         "created_at": now,
@@ -164,10 +166,23 @@ def _find_delivery(wamid: str, callback_data: str | None) -> sa.Row | None:
     return delivery
 
 
+PRICED = (
+    sa.update(_deliveries)
+    .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.pricing_type.is_(None))
+    .values(
+        pricing_category=sa.bindparam("category"),
+        pricing_type=sa.bindparam("type"),
+        billable=sa.bindparam("billable"),
+    )
+)
+
+
 def _apply(delivery: sa.Row, event) -> None:
     """What a kept status does to its delivery."""
     if delivery.wamid is None:
         db.session.execute(SET_WAMID, {"delivery_id": delivery.id, "wamid": event["wamid"]})
+    if event.get("pricing"):
+        db.session.execute(PRICED, _pricing(delivery.id, event["pricing"]))
     if event["status"] == DeliveryStatus.FAILED:
         _apply_failure(delivery, event)
     elif event["status"] in FORWARD:
@@ -175,6 +190,17 @@ def _apply(delivery: sa.Row, event) -> None:
         db.session.execute(FORWARD[event["status"]], params)
     if delivery.purpose == DIGEST:
         digests.mirror(delivery.id)  # the messages it carries read as it does
+
+
+def _pricing(delivery_id: int, pricing: dict) -> dict:
+    """What Meta charged, from a status's `pricing` (status messages webhook reference):
+    `type` regular is charged, free_customer_service and free_entry_point are free."""
+    kind = str(pricing.get("type") or "")[:32] or None
+    billable = pricing.get("billable")
+    if not isinstance(billable, bool):
+        billable = kind == "regular" if kind else None
+    category = str(pricing.get("category") or "")[:32] or None
+    return {"delivery_id": delivery_id, "category": category, "type": kind, "billable": billable}
 
 
 def _apply_failure(delivery: sa.Row, event) -> None:

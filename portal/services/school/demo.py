@@ -11,14 +11,18 @@ from portal.services.accounts import users
 from portal.services.accounts.passwords import hash_password
 from portal.services.common import audit
 from portal.services.common.dates import current_bs_year
+from portal.services.delivery.transport import is_sandbox
 from portal.services.roster import teachers
 from portal.services.roster.importing import import_records
 from portal.services.school import schools
+from portal.services.waba import template_sync
+from portal.services.waba.graph import current_graph
 
 SLUG = "demo"
 NAME = "Shree Janata Secondary School"
 NAME_NE = "श्री जनता माध्यमिक विद्यालय"
 PHONE_NUMBER_ID = "100000000000001"
+WABA_ID = "100000000000002"  # the sandbox's stand-in for Meta holds its templates
 PASSWORD = "sandesh-demo"  # noqa: S105 (published by `flask demo`; the demo school only)
 USERS = (
     ("admin@demo.sandesh.np", "admin", "Kamala Poudel"),
@@ -141,7 +145,7 @@ def seed_demo() -> School:
     school = db.session.scalar(sa.select(School).where(School.slug == SLUG))
     if school is None:
         school = schools.create_school(
-            slug=SLUG, name=NAME, name_ne=NAME_NE, phone_number_id=PHONE_NUMBER_ID
+            slug=SLUG, name=NAME, name_ne=NAME_NE, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID
         )
     report = import_records(
         school=school,
@@ -156,7 +160,17 @@ def seed_demo() -> School:
         )
     _teachers(school)
     _users(school)
+    _templates(school)
     return school
+
+
+def _templates(school: School) -> None:
+    """In the sandbox, the shipped templates submitted to its stand-in for Meta (approved a
+    few seconds later, by webhook); Meta's starting messaging limit, so the demo shows it."""
+    if not is_sandbox():
+        return
+    school.waba_id = school.waba_id or WABA_ID
+    template_sync.sync_templates(school=school, graph=current_graph())
 
 
 def _teachers(school: School) -> None:

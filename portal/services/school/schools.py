@@ -23,6 +23,13 @@ def get_school(slug: str) -> School:
     return school
 
 
+def _check_waba(waba_id: str | None) -> None:
+    if waba_id and not (waba_id.isascii() and waba_id.isdigit()):
+        raise SetupError(
+            _l("The WhatsApp Business Account ID is the number Meta shows, digits only.")
+        )
+
+
 def _check_new(slug: str, phone_number_id: str) -> None:
     """Refuse a slug or number that is malformed or taken."""
     if not SLUG.match(slug):
@@ -46,25 +53,29 @@ def create_school(
     name_ne: str | None = None,
     access_token: str | None = None,
     user_id: int | None = None,
+    waba_id: str | None = None,
+    portfolio_id: int | None = None,
 ) -> School:
-    """A new school with its WhatsApp number; the access token is stored encrypted."""
+    """A new school with its WhatsApp number and Business Account (in a portfolio of its
+    own unless one is given); the access token is stored encrypted."""
     slug, phone_number_id = slug.strip().lower(), phone_number_id.strip()
+    waba_id = (waba_id or "").strip() or None
     _check_new(slug, phone_number_id)
+    _check_waba(waba_id)
     name = name_or_refuse(name)
     school = School(
         slug=slug,
         name=name,
         name_ne=name_or_refuse(name_ne, required=False),
         phone_number_id=phone_number_id,
+        waba_id=waba_id,
+        portfolio_id=portfolio_id,
         access_token_encrypted=encrypt(access_token) if access_token else None,
     )
     db.session.add(school)
     db.session.flush()
-    changes = {
-        "slug": [None, slug],
-        "name": [None, name],
-        "phone_number_id": [None, phone_number_id],
-    }
+    made = {"slug": slug, "name": name, "phone_number_id": phone_number_id, "waba_id": waba_id}
+    changes = {field: [None, value] for field, value in made.items() if value}
     if access_token:
         changes["access_token"] = [None, "(set)"]
     audit.record(

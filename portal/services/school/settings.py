@@ -1,5 +1,6 @@
-"""A school's own settings: names, its WhatsApp number and token, quiet hours, what teachers
-may do, and sending again after a pause (its templates: `wording.templates`)."""
+"""A school's own settings: names, its WhatsApp number, Business Account and token, quiet
+hours, what teachers may do, what Meta charges it per message, and sending again after a
+pause (its templates: `wording.templates`)."""
 
 from datetime import time
 
@@ -24,6 +25,8 @@ GENERAL_FIELDS = (
     "template_fallback_language",
     "long_notice_form",
 )
+# The pricing categories a school enters a price for (Meta's `pricing.category` values).
+PRICE_CATEGORIES = ("utility", "service", "marketing", "authentication")
 # How a secret reads in the audit log: whether it was there, never what it was.
 SET, CHANGED, REMOVED = "(set)", "(changed)", "(removed)"
 
@@ -35,15 +38,19 @@ def update_school(
     phone_number_id: str | None,
     access_token: str | None = None,
     remove_token: bool = False,
+    waba_id: str | None = None,
     **values,
 ) -> dict:
     """Change the school's settings, auditing general and WhatsApp changes apart (the
     token masked); returns every change. A number another school uses is refused."""
     _check_phone_number_id(school=school, phone_number_id=phone_number_id)
+    prices = {c: values.pop(f"price_{c}", None) for c in PRICE_CATEGORIES}
     quiet = tuple(values.get(f, getattr(school, f)) for f in ("quiet_start", "quiet_end"))
     school_year.check_digest_time(school.digest_at, quiet, field="quiet_start")
     general = _readable(audit.diff(school, GENERAL_FIELDS, values))
-    whatsapp = audit.diff(school, ("phone_number_id",), {"phone_number_id": phone_number_id})
+    general.update(_set_prices(school, prices))
+    numbers = {"phone_number_id": phone_number_id, "waba_id": waba_id}
+    whatsapp = audit.diff(school, ("phone_number_id", "waba_id"), numbers)
     whatsapp.update(_set_token(school, access_token, remove=remove_token))
     for action, changes in (("settings.update", general), ("whatsapp.update", whatsapp)):
         if changes:
@@ -71,6 +78,20 @@ def _set_token(school: School, token: str | None, *, remove: bool) -> dict:
         school.access_token_encrypted = None
         return {"access_token": [had, REMOVED]}
     return {}
+
+
+def _set_prices(school: School, prices: dict) -> dict:
+    """Store the prices given (blank: none); what changed, as `prices.<category>`."""
+    old = dict(school.prices or {})
+    new = {c: str(v) for c, v in prices.items() if v is not None}
+    changes = {
+        f"prices.{c}": [old.get(c), new.get(c)]
+        for c in PRICE_CATEGORIES
+        if old.get(c) != new.get(c)
+    }
+    if changes:
+        school.prices = new
+    return changes
 
 
 def _readable(changes: dict) -> dict:

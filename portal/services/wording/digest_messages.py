@@ -17,8 +17,8 @@ from portal.services.wording.parent_messages import (
     body_lines,
     children_label,
 )
-from portal.services.wording.template_texts import BODIES
-from portal.whatsapp.templates import sanitize_param
+from portal.services.wording.template_texts import BODIES, CARRIER_BODY
+from portal.whatsapp.templates import flatten_param, sanitize_param
 
 DIGEST_LABEL = _l("Today's messages")
 
@@ -82,17 +82,24 @@ def digest_params(items: list[DigestItem], school, children: list[Child], lang: 
         }
 
 
-def fitting(items: list[DigestItem], school, children: list[Child], lang: str) -> int:
+def fitting(
+    items: list[DigestItem], school, children: list[Child], lang: str, *, carries: bool = False
+) -> int:
     """How many of the items (from the first) the digest template carries within Meta's
-    1,024 characters for a template's whole body, in the shipped wording."""
+    1,024 characters for a template's whole body, in the shipped wording (for a carrier,
+    that wording on one line inside the carrier's)."""
     count = len(items)
-    while count and not _fits(digest_params(items[:count], school, children, lang), lang):
+    while count and not _fits(
+        digest_params(items[:count], school, children, lang), lang, carries=carries
+    ):
         count -= 1
     return count
 
 
-def _fits(params: dict, lang: str) -> bool:
+def _fits(params: dict, lang: str, *, carries: bool = False) -> bool:
     body = BODIES[("digest", lang)]
     for name, value in params.items():
         body = body.replace("{{" + name + "}}", sanitize_param(value))
+    if carries:
+        body = CARRIER_BODY.replace("{{message}}", flatten_param(body))
     return len(body) <= TEMPLATE_BODY_LIMIT - MARGIN

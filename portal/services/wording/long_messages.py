@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from portal.lexicon.numerals import localize_digits
 from portal.services.wording import parent_messages
-from portal.services.wording.template_texts import BODIES, TEMPLATE_PURPOSE
+from portal.services.wording.template_texts import BODIES, CARRIER_BODY, TEMPLATE_PURPOSE
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 from portal.whatsapp.templates import flatten_param, sanitize_param
 
@@ -88,19 +88,24 @@ def plan_text(broadcast, school, children, language: str) -> Plan:
     return Plan("text", parts[0], parts[1:])
 
 
-def plan_template(broadcast, school, children, lang: str, *, form: str = ALL_PARTS) -> Plan:
+def plan_template(
+    broadcast, school, children, lang: str, *, form: str = ALL_PARTS, carries: bool = False
+) -> Plan:
     """Outside the window: the broadcast's template and as many continuations as needed
-    (or, in the cheaper form, the opening and MORE), in the template's language `lang`."""
+    (or, in the cheaper form, the opening and MORE), for readers of `lang`; `carries`: the
+    templates are declared in another language and carry the wording in their one
+    parameter (Nepali), so that wording takes room too."""
     params = parent_messages.template_params(broadcast, school, children, lang)
     if "message" not in params:
         return Plan("template", "")
     message = flatten_param(params["message"])
-    room = _room(TEMPLATE_PURPOSE[broadcast.kind], lang, params)
+    room = _room(TEMPLATE_PURPOSE[broadcast.kind], lang, params, carries=carries)
     if len(message) <= room:
         return Plan("template", message)
     if form == MORE_ON_REPLY:
         return _more_plan(broadcast, school, children, lang, room)
-    continued = _room("continued", lang, {"school": params["school"], "part": "(99/99)"})
+    others = {"school": params["school"], "part": "(99/99)"}
+    continued = _room("continued", lang, others, carries=carries)
     first, *later = split(message, room - MARGIN)
     rest = [part for piece in later for part in split(piece, continued)]
     return Plan("template", *_numbered_first(first, rest, lang))
@@ -129,10 +134,13 @@ def continuation_params(school_name: str, part: int, total: int, message: str, l
     return {"school": school_name, "part": label(part, total, lang), "message": message}
 
 
-def _room(purpose: str, lang: str, params: dict[str, str]) -> int:
-    """How many characters the `message` parameter may take in this template's body."""
+def _room(purpose: str, lang: str, params: dict[str, str], *, carries: bool = False) -> int:
+    """How many characters the teacher's `message` may take in this template's body (for a
+    carrier: inside the wording its one parameter carries, on one line)."""
     body = BODIES.get((purpose, lang)) or BODIES[(purpose, "en")]
     for name, value in params.items():
         if name != "message":
             body = body.replace("{{" + name + "}}", sanitize_param(value))
+    if carries:
+        body = CARRIER_BODY.replace("{{message}}", flatten_param(body))
     return TEMPLATE_BODY_LIMIT - len(body.replace("{{message}}", "")) - MARGIN

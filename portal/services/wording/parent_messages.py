@@ -11,7 +11,12 @@ from flask_babel import lazy_gettext as _l
 from portal.models import Kind
 from portal.services.common import clock, dates
 from portal.services.wording import attendance_summary
-from portal.services.wording.template_texts import DEFAULT_TEMPLATES, TEMPLATE_PURPOSE
+from portal.services.wording.template_texts import (
+    BODIES,
+    DEFAULT_TEMPLATES,
+    TEMPLATE_PURPOSE,
+    carried,
+)
 
 KIND_LABELS = {
     "notice": _l("Notice"),
@@ -108,8 +113,19 @@ def render_text(broadcast, school, children: list[Child], language: str) -> str:
     return _frame(broadcast, school, children, language)
 
 
-def template_params(broadcast, school, children: list[Child], lang: str) -> dict[str, str]:
-    """Named parameters for the broadcast's template in one language."""
+def template_params(
+    broadcast, school, children: list[Child], lang: str, *, carries: bool = False
+) -> dict[str, str]:
+    """Named parameters for the broadcast's template for readers of `lang`; for a template
+    declared in another language, its one parameter carries the purpose's wording in `lang`
+    with these values filled in."""
+    values = _template_values(broadcast, school, children, lang)
+    if carries:
+        return {"message": carried(BODIES[(TEMPLATE_PURPOSE[broadcast.kind], lang)], values)}
+    return values
+
+
+def _template_values(broadcast, school, children: list[Child], lang: str) -> dict[str, str]:
     values = {
         "school": lambda: school.display_name(lang),
         "students": lambda: children_label(children, lang),

@@ -1,14 +1,20 @@
-"""The wording of the WhatsApp templates Sandesh ships, to submit in WhatsApp Manager.
+"""The wording of the WhatsApp templates Sandesh ships: submitted to Meta by `flask templates
+sync` (or by hand in WhatsApp Manager), shown on the settings page, and printed in README.md
+by `readme_section()` (a test keeps the two the same). Every body starts and ends with fixed
+text and separates its named parameters with words, as Meta requires, says how to stop the
+messages, and carries a quick-reply button to say the message was seen.
 
-One place for the text: the settings page shows it, and README.md prints the section that
-`readme_section()` writes (a test keeps the two the same). Every body starts and ends with
-fixed text and separates its named parameters with words, as Meta requires, and says how
-to stop the messages. `python -m portal.services.wording.template_texts` prints the README section.
+Meta's supported template languages have no Nepali (`ne`), so Nepali readers get a template
+declared in English whose fixed wording is short and neutral and whose one parameter
+carries the Nepali wording below, filled in. `python -m portal.services.wording.template_texts`
+prints the README section.
 """
 
 from dataclasses import dataclass
 
 from portal.models import Kind
+from portal.whatsapp.template_requests import supported
+from portal.whatsapp.templates import sanitize_param
 
 # Which template purpose each kind of broadcast is sent with outside the 24-hour window.
 TEMPLATE_PURPOSE = {
@@ -38,7 +44,13 @@ DEFAULT_TEMPLATES = {
 HEADERS = {"notice_image": "IMAGE", "notice_document": "DOCUMENT"}
 MEDIA_PURPOSE = {"image": "notice_image", "document": "notice_document"}
 CATEGORY = "UTILITY"
-LANGUAGES = ("ne", "en")
+LANGUAGES = ("ne", "en")  # what parents read
+# Where Meta has no template language for the readers' own: the language the template is
+# declared in, its short neutral wording, and the one parameter that carries the text.
+CARRIER_LANGUAGE = "en"
+CARRIER_BODY = "📩 Sandesh\n\n{{message}}\n\nSTOP · START"
+# The quick-reply button on every shipped template (at most 25 characters; words, no symbols).
+SEEN_LABELS = {"en": "Seen", "ne": "बुझें"}
 LANGUAGE_NAMES = {"ne": "Nepali", "en": "English"}
 PURPOSES = tuple(DEFAULT_TEMPLATES)
 # Which broadcasts go out with each template when the parent's 24-hour window is closed.
@@ -175,34 +187,78 @@ EXAMPLE_MESSAGES = {
 
 @dataclass(frozen=True)
 class ShippedTemplate:
-    """One shipped template in one language, as it is submitted to Meta."""
+    """One shipped template for parents who read one language, as it is submitted to Meta:
+    its own wording in that language, or (where Meta has no such language) a carrier
+    declared in `meta_language` whose parameter carries `wording`, filled in."""
 
     purpose: str
-    language: str
+    language: str  # what the parents read
     name: str
     params: tuple[str, ...]
-    body: str
+    body: str  # as submitted
+    meta_language: str  # as declared at Meta
+    wording: str  # in the parents' language, with the purpose's own parameters
+    buttons: tuple[str, ...]  # quick-reply labels
 
     @property
-    def examples(self) -> dict[str, str]:
-        """Example values for this template's parameters, in its language."""
+    def carries(self) -> bool:
+        """Whether the parents' text travels in a parameter of a template in another language."""
+        return self.meta_language != self.language
+
+    @property
+    def wording_params(self) -> tuple[str, ...]:
+        return tuple(DEFAULT_TEMPLATES[self.purpose][1])
+
+    def wording_examples(self) -> dict[str, str]:
+        """Example values of the purpose's own parameters, in the parents' language."""
         values = EXAMPLES[self.language] | {
             "message": EXAMPLE_MESSAGES.get((self.purpose, self.language), "")
         }
-        return {param: values[param] for param in self.params}
+        return {param: values[param] for param in self.wording_params}
+
+    @property
+    def examples(self) -> dict[str, str]:
+        """Example values of the submitted template's parameters (Meta's review needs them)."""
+        if self.carries:
+            return {"message": carried(self.wording, self.wording_examples())}
+        return self.wording_examples()
 
     def sample(self) -> str:
         """The body with the example values filled in: what a parent would read."""
-        text = self.body
-        for param, value in self.examples.items():
-            text = text.replace("{{" + param + "}}", value)
-        return text
+        return fill(self.body, self.examples)
+
+
+def fill(body: str, values: dict[str, str]) -> str:
+    """A body with its {{parameters}} replaced."""
+    for param, value in values.items():
+        body = body.replace("{{" + param + "}}", value)
+    return body
+
+
+def carried(wording: str, values: dict[str, str]) -> str:
+    """The parents' wording filled in, as one parameter carries it (one line)."""
+    return sanitize_param(fill(wording, values))
 
 
 def shipped(purpose: str, language: str) -> ShippedTemplate:
-    """The shipped template for a purpose in a language."""
+    """The shipped template for a purpose, for parents reading a language."""
     name, params = DEFAULT_TEMPLATES[purpose]
-    return ShippedTemplate(purpose, language, name, tuple(params), BODIES[(purpose, language)])
+    wording = BODIES[(purpose, language)]
+    buttons = (SEEN_LABELS[language],)
+    if supported(language):
+        return ShippedTemplate(
+            purpose, language, name, tuple(params), wording, language, wording, buttons
+        )
+    return ShippedTemplate(
+        purpose,
+        language,
+        f"{name}_{language}",
+        ("message",),
+        CARRIER_BODY,
+        CARRIER_LANGUAGE,
+        wording,
+        buttons,
+    )
 
 
 def all_shipped() -> list[ShippedTemplate]:
@@ -233,29 +289,59 @@ def _readme_purpose(purpose: str) -> str:
     ]
     for lang in LANGUAGES:
         template = shipped(purpose, lang)
-        lines += ["", f"{LANGUAGE_NAMES[lang]} (`{lang}`):", "", "```text", template.body, "```"]
-    en, ne = shipped(purpose, "en").examples, shipped(purpose, "ne").examples
+        lines += ["", _readme_heading(template), "", "```text", template.wording, "```"]
+    en, ne = shipped(purpose, "en").wording_examples(), shipped(purpose, "ne").wording_examples()
     lines += ["", "| Parameter | Example (English) | Example (Nepali) |", "| --- | --- | --- |"]
     lines += [f"| `{p}` | {en[p]} | {ne[p]} |" for p in params]
     return "\n".join(lines)
+
+
+def _readme_heading(template: ShippedTemplate) -> str:
+    name = LANGUAGE_NAMES[template.language]
+    seen = template.buttons[0]
+    if not template.carries:
+        return f"{name} (`{template.language}`), quick reply *{seen}*:"
+    return (
+        f"{name}: `{template.name}`, declared in {LANGUAGE_NAMES[template.meta_language]}"
+        f" (`{template.meta_language}`), quick reply *{seen}*; its `message` carries:"
+    )
 
 
 README_INTRO = """
 ## WhatsApp templates
 
 Outside a parent's 24-hour window WhatsApp delivers only approved templates, so Sandesh
-ships these UTILITY templates in Nepali and English. Each school submits them once in
-WhatsApp Manager (*Message templates → Create template*): category **Utility**, the name
-below, one language at a time, variable type **Name**, the body exactly as printed, and
-the example values for Meta's review. Once Meta approves a translation, an admin ticks
-*Approved* for it on the portal's *Settings → WhatsApp templates* page, which shows the
-same wording to copy. A school whose templates have other names enters those names there.
+ships a UTILITY template for each purpose below, for Nepali and English readers. `flask
+templates sync SLUG` (or *Settings → WhatsApp templates → Submit to Meta*, and every night)
+submits every one the school does not have yet to its WhatsApp Business Account, with
+named parameters and the example values below, and reads back Meta's id, status and
+category; Meta's review webhooks then keep them up to date. Only an approved UTILITY
+template is sent; a rejected, paused, disabled or re-categorised (MARKETING) one raises an
+alert on the school's pages saying what to do, and its parents get the fallback language
+(*Settings*) or wait. A school without an account id can still submit the same wording by
+hand in WhatsApp Manager (category **Utility**, variable type **Name**) and tick *Approved*
+on the templates page.
 
-Nepali must be on WhatsApp Manager's language list for the `ne` translations; where a
-translation is not approved, Sandesh sends the school's fallback language (*Settings*).
-Sandesh fills the parameters itself: the school's name, the children with their classes,
-the teacher's words, the subject and the date in both calendars, all in the parent's
-language. Parents who reply STOP (or बन्द) get no more messages until they send START.
+**Nepali.** Meta's list of template languages (its *Supported languages* page, updated
+21 May 2026) has no Nepali, so a template cannot be declared `ne`. Nepali readers get a
+template named like the purpose's with `_ne`, declared in English (`en`), whose fixed
+wording is short and neutral and whose one parameter, `message`, carries the whole Nepali
+wording printed below, filled in:
+
+```text
+📩 Sandesh
+
+{{message}}
+
+STOP · START
+```
+
+If Meta ever lists Nepali, the same wording can be declared `ne` (as the English one is `en`).
+Every template has a quick-reply button, *Seen* (*बुझें* for Nepali readers): a parent's
+tap marks the message acknowledged on the broadcast's page. Sandesh fills the parameters
+itself: the school's name, the children with their classes, the teacher's words, the subject
+and the date in both calendars, all in the parent's language. Parents who reply STOP (or बन्द)
+get no more messages until they send START.
 """
 
 

@@ -45,7 +45,8 @@ def reports(phones, teacher) -> list[dict]:
     return [
         m
         for m in phones.to(teacher.phone)
-        if "school days in a row" in m["body"] or m["template"] == "sandesh_reminder"
+        if "school days in a row" in m["body"]
+        or m["template"] in ("sandesh_reminder", "sandesh_reminder_ne")
     ]
 
 
@@ -66,8 +67,9 @@ def test_three_absent_school_days_with_a_holiday_and_a_saturday_between(
         f"{roster['guardians']['one'].phone}."
     )
     [template] = reports(phones, silent)  # outside their window: the reminder template
-    assert template["template"] == "sandesh_reminder"
-    assert template["params"]["message"].startswith(f"{aarav.name_ne} (५क")
+    # a Nepali reader: the reminder declared in English, carrying the Nepali text
+    assert (template["template"], template["language"]) == ("sandesh_reminder_ne", "en")
+    assert f"सम्झना: {aarav.name_ne} (५क" in template["params"]["message"]
     assert "३" in template["params"]["message"]  # Nepali digits for the Nepali reader
     [alert] = db.session.scalars(sa.select(Alert).where(Alert.action == streaks.ACTION)).all()
     assert (alert.student_id, alert.since_on) == (aarav.id, THURSDAY)

@@ -14,17 +14,32 @@ SECRET = "test-app-secret"
 _counter = iter(range(1, 10**9))
 
 
-def inbound_body(school, sender: str, text: str, *, wamid=None, context=None, at=None) -> bytes:
-    """A Meta-shaped inbound text message from `sender` to the school's number, sent `at`
-    (default: now)."""
-    wa_id = sender.lstrip("+")
+def inbound_body(
+    school,
+    sender: str | None,
+    text: str,
+    *,
+    wamid=None,
+    context=None,
+    user_id=None,
+    tap=None,
+    at=None,
+) -> bytes:
+    """A Meta-shaped inbound message from `sender` (or, for someone with a username, only
+    their business-scoped `user_id`) to the school's number, sent `at` (default: now): text,
+    or a tap on a button (`tap`: ("reply", id) for a reply button, ("quick_reply", payload)
+    for a template's)."""
+    wa_id = sender.lstrip("+") if sender else None
     message = {
-        "from": wa_id,
         "id": wamid or f"wamid.in{next(_counter)}",
         "timestamp": str(int((at or clock.now()).timestamp())),
-        "type": "text",
-        "text": {"body": text},
+        **_content(text, tap),
     }
+    contact = {"profile": {"name": "Sender"}}
+    if wa_id:
+        message["from"] = contact["wa_id"] = wa_id
+    if user_id:
+        message["from_user_id"] = contact["user_id"] = user_id
     if context:
         message["context"] = {"from": school.phone_number_id, "id": context}
     value = {
@@ -33,7 +48,7 @@ def inbound_body(school, sender: str, text: str, *, wamid=None, context=None, at
             "display_phone_number": "9779800000000",
             "phone_number_id": school.phone_number_id,
         },
-        "contacts": [{"profile": {"name": "Sender"}, "wa_id": wa_id}],
+        "contacts": [contact],
         "messages": [message],
     }
     body = {
@@ -41,6 +56,18 @@ def inbound_body(school, sender: str, text: str, *, wamid=None, context=None, at
         "entry": [{"id": "1", "changes": [{"value": value, "field": "messages"}]}],
     }
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _content(text: str, tap) -> dict:
+    """Interactive reply buttons page (button_reply) and button messages webhook reference
+    (a template's quick reply: `type: button`)."""
+    if tap is None:
+        return {"type": "text", "text": {"body": text}}
+    kind, value = tap
+    if kind == "reply":
+        reply = {"type": "button_reply", "button_reply": {"id": value, "title": text}}
+        return {"type": "interactive", "interactive": reply}
+    return {"type": "button", "button": {"payload": value, "text": text}}
 
 
 class GraphPhones:
@@ -65,6 +92,9 @@ class GraphPhones:
             "wamid": m["wamid"],
             "to": m["recipient"],
             "template": m["template"],
+            "language": m["language"],
+            "buttons": m.get("buttons") or [],
+            "quick_replies": m.get("quick_replies") or [],
         }
 
 

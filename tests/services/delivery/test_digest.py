@@ -7,7 +7,8 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
-from portal.models import Broadcast, Delivery
+from portal.models import Broadcast, Delivery, InboundMessage
+from portal.services.common import clock
 from portal.services.common.dates import NEPAL
 from portal.services.delivery import claims, digests, statuses
 from portal.tasks.delivery import dispatch_due, start_broadcast
@@ -80,8 +81,10 @@ def test_three_notices_become_one_message_per_guardian_at_the_digest_time(
     )
     assert one["params"]["students"].startswith("Aarav")
     [both] = recorder.to(g["both"].phone)  # Bina in 5A, Dipa in 5B; reads Nepali
-    assert both["language"] == "ne" and both["name"] == "sandesh_digest"
-    first, rest = both["params"]["message"].split(" २) ")
+    # Meta has no Nepali: a template declared in English carries the Nepali digest
+    assert both["language"] == "en" and both["name"] == "sandesh_digest_ne"
+    carried = both["params"]["message"]
+    first, rest = carried[carried.index("१) ") :].split(" २) ")
     second = rest.split(" ३) ")[0]
     assert "५क" in first and "५ख" not in first  # the 5A notice names Bina only
     assert "५क" not in second and "५ख" not in second  # the grade's names both: as the header
@@ -284,3 +287,34 @@ def test_the_sweeper_makes_due_digests_when_the_dispatcher_did_not_run(
     assert len(recorder.to(g["one"].phone)) == 1
     at(frozen_clock, MONDAY, 16, 6)  # the dispatcher afterwards: nothing twice
     assert len(recorder.to(g["one"].phone)) == 1
+
+
+def test_a_seen_tap_on_a_digest_marks_every_message_it_carried(db, roster, frozen_clock, recorder):
+    from portal.services.conversations import parent_keywords
+    from portal.services.wording import template_texts, templates
+
+    school, one = roster["school"], roster["guardians"]["one"]
+    school.digest_at = time(16, 0)
+    for lang in ("ne", "en"):  # synced from Meta: approved, with their Seen quick reply
+        shipped = template_texts.shipped("digest", lang)
+        row = templates.new_row(school, shipped)
+        row.approved, row.status, row.buttons = True, "APPROVED", list(shipped.buttons)
+    db.session.commit()
+    notices = three_notices(frozen_clock, school)
+    at(frozen_clock, MONDAY, 16, 1)
+    [digest] = recorder.to(one.phone)
+    [digest_row] = rows(db, purpose="digest", guardian_id=one.id)
+    assert digest["name"] == "sandesh_digest" and digest["quick_replies"] == [
+        f"seen:{digest_row.id}"
+    ]
+    tap = InboundMessage(
+        school_id=school.id, phone_number_id=school.phone_number_id, wamid="wamid.tap",
+        sender=one.phone.lstrip("+"), type="button", text="Seen",
+        button_id=f"seen:{digest_row.id}", sent_at=clock.now(),
+        received_at=clock.now(),
+    )  # fmt: skip
+    db.session.add(tap)
+    db.session.flush()
+    assert parent_keywords.act(message=tap, guardian=one, school=school) == "seen"
+    carried = [d for d in rows(db, guardian_id=one.id) if d.broadcast_id is not None]
+    assert len(carried) == len(notices) and all(d.acknowledged_at for d in carried)

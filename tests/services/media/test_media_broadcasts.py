@@ -83,13 +83,19 @@ def test_outside_the_window_the_photo_is_the_header_of_the_notice_image_template
     assert len(graph.media.uploads) == 1
     sent = graph.messages()
     assert len(sent) == 3  # one, both, triple: once each
-    assert {m["template"] for m in sent} == {"sandesh_notice_image"}
     assert {m["media"]["kind"] for m in sent} == {"image"}
     assert {m["media"]["id"] for m in sent} == {graph.media.uploads[0]["id"]}
-    by_lang = {m["language"]: m for m in sent}
-    assert by_lang["en"]["params"]["message"] == "School is closed tomorrow."
-    assert by_lang["ne"]["params"]["message"] == "भोलि विद्यालय बन्द छ।"
-    assert "(५ख)" in graph.messages(to=roster["guardians"]["both"].phone)[0]["params"]["students"]
+    # Meta has no Nepali templates: Nepali readers get the carrier declared in English.
+    assert {m["language"] for m in sent} == {"en"}
+    [english] = graph.messages(to=roster["guardians"]["one"].phone)
+    assert english["template"] == "sandesh_notice_image"
+    assert english["params"]["message"] == "School is closed tomorrow."
+    [nepali] = graph.messages(to=roster["guardians"]["both"].phone)
+    assert nepali["template"] == "sandesh_notice_image_ne"
+    assert set(nepali["params"]) == {"message"}
+    assert "भोलि विद्यालय बन्द छ।" in nepali["params"]["message"]
+    assert "(५ख)" in nepali["params"]["message"]
+    assert "School is closed" not in nepali["params"]["message"]
 
 
 def test_a_pdf_goes_as_a_document_with_its_name_inside_and_as_the_document_template_outside(
@@ -113,7 +119,7 @@ def test_a_pdf_goes_as_a_document_with_its_name_inside_and_as_the_document_templ
     assert inside["media"]["filename"] == "Exam routine 2082.pdf"
     assert "School is closed tomorrow." in inside["body"]
     [outside] = graph.messages(to=roster["guardians"]["both"].phone)
-    assert outside["template"] == "sandesh_notice_document"
+    assert outside["template"] == "sandesh_notice_document_ne"
     assert outside["media"] == {
         "kind": "document",
         "id": graph.media.uploads[0]["id"],
