@@ -184,6 +184,7 @@ def load(env=os.environ, process: str = "web") -> dict:
         # newest (Graph API changelog, 29 July 2026).
         "WHATSAPP_API_URL": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v26.0"),
         "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
+        "WHATSAPP_APP_ID": env.get("WHATSAPP_APP_ID", "").strip() or None,
         "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or _sandbox_secret(env, mode, "app"),
         "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN")
         or _sandbox_secret(env, mode, "verify"),

@@ -50,6 +50,7 @@ from tests.fakes.recording import RecordingTransport  # noqa: E402
 
 META_TOKEN = "meta-day-one-token"
 WABA = "102290129340398"  # the WhatsApp Business Account id of Meta's examples
+APP_ID = "1061587268735917"  # a Meta app's id, as the Resumable Upload API takes it
 
 
 class FreshContextClient(FlaskClient):
@@ -265,9 +266,12 @@ def meta(app):
     (left PENDING until a test reviews them), the number's fields and its limit."""
     with FakeGraphAPI(META_TOKEN, template_review_seconds=-1) as fake:
         names = ("WHATSAPP_TRANSPORT", "WHATSAPP_API_URL", "WHATSAPP_ACCESS_TOKEN")
-        saved = {name: app.config[name] for name in names}
+        saved = {name: app.config[name] for name in (*names, "WHATSAPP_APP_ID")}
         app.config.update(
-            WHATSAPP_TRANSPORT="cloud", WHATSAPP_API_URL=fake.url, WHATSAPP_ACCESS_TOKEN=META_TOKEN
+            WHATSAPP_TRANSPORT="cloud",
+            WHATSAPP_API_URL=fake.url,
+            WHATSAPP_ACCESS_TOKEN=META_TOKEN,
+            WHATSAPP_APP_ID=APP_ID,
         )
         app.extensions[transport.KEY] = CloudClient(fake.url)
         yield fake

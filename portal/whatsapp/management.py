@@ -6,6 +6,11 @@ fields, and a WhatsApp Business Account's message templates.
   from v24.0; `messaging_limit_tier` before it is deprecated).
 - `POST /{waba_id}/message_templates` → `{"id", "status", "category"}` (templates/overview).
 - `GET /{waba_id}/message_templates?fields=…` → `{"data": [...], "paging": {"next"}}`.
+- A sample file for a template's media header, by the Resumable Upload API
+  (graph-api/resumable-upload-api; templates' "Template media" page, May 2026):
+  `POST /{app_id}/uploads?file_name&file_length&file_type` → `{"id": "upload:…"}`, then
+  `POST /{upload_id}` with `Authorization: OAuth {token}`, `file_offset: 0` and the bytes →
+  `{"h": handle}`, which a HEADER component's `example.header_handle` names.
 """
 
 import httpx
@@ -26,8 +31,11 @@ MAX_PAGES = 50  # 5,000 templates: far past Meta's per-account template limit
 class GraphManagement:
     """Account calls for any school's number and token, one short-lived request each."""
 
-    def __init__(self, api_url: str, *, timeout: float = 15.0, transport=None):
+    def __init__(
+        self, api_url: str, *, app_id: str | None = None, timeout: float = 15.0, transport=None
+    ):
         self.api_url = api_url.rstrip("/")
+        self.app_id = app_id  # Meta's app (WHATSAPP_APP_ID): only sample uploads need it
         self.timeout = timeout
         self.transport = transport
 
@@ -55,8 +63,23 @@ class GraphManagement:
             params = params | {"after": after}
         return found
 
-    def _request(self, method: str, path: str, token: str, **kwargs) -> dict:
-        headers = {"Authorization": f"Bearer {token}", "User-Agent": "Sandesh"}
+    def upload_sample(self, *, token: str, data: bytes, mime: str, filename: str) -> str:
+        """Upload one sample file for Meta's review of a media-header template; its handle."""
+        if not self.app_id:
+            raise LookupError("WHATSAPP_APP_ID is not set")
+        params = {"file_name": filename, "file_length": str(len(data)), "file_type": mime}
+        session = self._request("POST", f"/{self.app_id}/uploads", token, params=params)
+        upload_id = str(session.get("id") or "")
+        if not upload_id.startswith("upload:"):
+            raise GraphError(code=None, http_status=200, message="no upload session id")
+        headers = {"Authorization": f"OAuth {token}", "file_offset": "0"}
+        done = self._request("POST", f"/{upload_id}", token, content=data, headers=headers)
+        if not done.get("h"):
+            raise GraphError(code=None, http_status=200, message="no file handle")
+        return str(done["h"])
+
+    def _request(self, method: str, path: str, token: str, *, headers=None, **kwargs) -> dict:
+        headers = {"Authorization": f"Bearer {token}", "User-Agent": "Sandesh"} | (headers or {})
         try:
             with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
                 response = client.request(method, self.api_url + path, headers=headers, **kwargs)

@@ -3,7 +3,9 @@
 
 Sources (developers.facebook.com/documentation/business-messaging/whatsapp/…):
 templates/supported-languages (updated May 21, 2026: no Nepali), templates/overview (common
-syntax, named parameters), templates/components (body examples, QUICK_REPLY buttons)."""
+syntax, named parameters), templates/components (body examples, QUICK_REPLY buttons),
+templates' "Template media" page (a media HEADER's example is the handle of a sample
+uploaded by the Resumable Upload API)."""
 
 # Every code on Meta's supported-languages page. Nepali (`ne`) is not among them, so Nepali
 # readers get a template declared in a supported language that carries the Nepali text in
@@ -40,8 +42,10 @@ def template_definition(
     body: str,
     examples: dict[str, str],
     quick_replies: tuple[str, ...] = (),
+    header: tuple[str, str] | None = None,
 ) -> dict:
-    """The request body that submits one template in one language: category UTILITY, named
+    """The request body that submits one template in one language: category UTILITY, its
+    media header (format IMAGE or DOCUMENT, and the handle of an uploaded sample), named
     parameters with an example value each, and its quick-reply buttons."""
     if not supported(language):
         raise ValueError(f"Meta does not accept templates in {language!r}")
@@ -51,6 +55,10 @@ def template_definition(
         named = [{"param_name": param, "example": examples[param]} for param in params]
         component["example"] = {"body_text_named_params": named}
     components = [component]
+    if header:
+        media_format, handle = header
+        example = {"header_handle": [handle]}
+        components.insert(0, {"type": "HEADER", "format": media_format, "example": example})
     if quick_replies:
         buttons = [{"type": "QUICK_REPLY", "text": label} for label in quick_replies]
         components.append({"type": "BUTTONS", "buttons": buttons})

@@ -2,8 +2,10 @@
 fields (`whatsapp_business_manager_messaging_limit`, messaging-limits page), a WhatsApp
 Business Account's message templates (POST and GET, templates/overview and components pages)
 reviewed after a delay and announced by `message_template_status_update` (its webhook
-reference page), and the number of unique people templates reached per portfolio in the
-moving 24 hours (Meta returns no error past the limit: the fake only counts it)."""
+reference page), sample files for media headers by the Resumable Upload API
+(graph-api/resumable-upload-api: an upload session on the app, then the bytes), and the
+number of unique people templates reached per portfolio in the moving 24 hours (Meta
+returns no error past the limit: the fake only counts it)."""
 
 import itertools
 import json
@@ -17,6 +19,9 @@ from tests.fakes.http11 import Response
 
 ACCOUNT_PATH = re.compile(r"/v\d+\.\d+/(\d+)/message_templates")
 NODE_PATH = re.compile(r"/v\d+\.\d+/([^/]+)")
+UPLOADS_PATH = re.compile(r"/v\d+\.\d+/(\d+)/uploads")
+SESSION_PATH = re.compile(r"/v\d+\.\d+/(upload:[A-Za-z0-9_=-]+)")
+SAMPLE_TYPES = {"application/pdf", "image/jpeg", "image/jpg", "image/png", "video/mp4"}
 LANGUAGES = {"en", "en_US", "en_GB", "hi"}  # what this fake accepts (Meta: no `ne`)
 DUPLICATE_SUBCODE = 2388024
 LIMITS = {"TIER_250": 250, "TIER_2K": 2000, "TIER_10K": 10_000, "TIER_100K": 100_000}
@@ -26,8 +31,9 @@ PARAM = re.compile(r"\{\{(\w+)\}\}")
 class FakeAccounts:
     """Templates per WABA, numbers' fields, and who templates reached per portfolio."""
 
-    def __init__(self, config_of, post_later):
+    def __init__(self, config_of, post_later, tokens):
         self._config_of = config_of
+        self._tokens = tokens  # every token the fake accepts
         self._post_later = post_later  # (body, delay): a signed webhook, some seconds on
         self._lock = threading.Lock()
         self._ids = itertools.count(880_000_000_000_001)
@@ -39,11 +45,19 @@ class FakeAccounts:
             self.reached: dict[str, dict[str, float]] = defaultdict(dict)  # portfolio -> who, when
             self.over_limit = 0
             self.created = 0
+            self.sessions: dict[str, dict] = {}  # upload session id -> what was declared
+            self.handles: dict[str, dict] = {}  # file handle -> the upload
 
     # -- requests --------------------------------------------------------------------------
 
     def handle(self, request, authorized) -> Response | None:
         """The answer to an account call, or None when the path is not one."""
+        if request.method == "POST" and (match := UPLOADS_PATH.fullmatch(request.path)):
+            if not authorized(None):
+                return graph_error(401, 190)
+            return self._open_session(match.group(1), request.query)
+        if request.method == "POST" and (match := SESSION_PATH.fullmatch(request.path)):
+            return self._upload_bytes(match.group(1), request)
         match = ACCOUNT_PATH.fullmatch(request.path)
         if match:
             if not authorized(None):
@@ -72,12 +86,35 @@ class FakeAccounts:
             return graph_error(400, 100, message="(#100) Tried accessing nonexisting field")
         return Response.json(200, {k: v for k, v in known.items() if k in fields | {"id"}})
 
+    def _open_session(self, app_id: str, query: dict) -> Response:
+        length, kind = query.get("file_length", ""), query.get("file_type")
+        if not length.isdigit() or kind not in SAMPLE_TYPES:
+            return graph_error(400, 100, message="(#100) file_length and a valid file_type")
+        session = f"upload:{next(self._ids)}"
+        with self._lock:
+            self.sessions[session] = {"app_id": app_id, "length": int(length), "type": kind}
+        return Response.json(200, {"id": f"{session}?sig=fake"})
+
+    def _upload_bytes(self, session: str, request) -> Response:
+        declared = self.sessions.get(session)
+        given = request.headers.get("authorization") or ""
+        if given.removeprefix("OAuth ") not in self._tokens():  # `OAuth`, not `Bearer`, here
+            return graph_error(401, 190)
+        if declared is None or request.headers.get("file_offset") != "0":
+            return graph_error(400, 100, message="(#100) unknown upload session or offset")
+        if len(request.body) != declared["length"]:
+            return graph_error(400, 100, message="(#100) file_length does not match the bytes")
+        handle = f"4::{session.removeprefix('upload:')}:fake-handle"
+        with self._lock:
+            self.handles[handle] = declared | {"body": request.body}
+        return Response.json(200, {"h": handle})
+
     def _create(self, waba: str, body: bytes) -> Response:
         try:
             definition = json.loads(body)
         except ValueError:
             definition = None
-        problem = definition_problem(definition)
+        problem = definition_problem(definition) or self._header_problem(definition)
         if problem:
             return graph_error(400, 100, problem)
         key = (waba, definition["name"], definition["language"])
@@ -96,6 +133,20 @@ class FakeAccounts:
             self.created += 1
         self._review_later(waba, template)
         return Response.json(200, {k: template[k] for k in ("id", "status", "category")})
+
+    def _header_problem(self, definition: dict) -> str | None:
+        """A media HEADER needs the handle of a sample uploaded here first."""
+        for component in definition["components"]:
+            if obj(component).get("type") != "HEADER":
+                continue
+            if component.get("format") not in ("IMAGE", "DOCUMENT", "VIDEO", "TEXT"):
+                return "HEADER format: TEXT, IMAGE, VIDEO or DOCUMENT"
+            if component["format"] == "TEXT":
+                continue
+            handles = obj(component.get("example")).get("header_handle")
+            if not isinstance(handles, list) or len(handles) != 1 or handles[0] not in self.handles:
+                return "a media HEADER needs example.header_handle: one uploaded file's handle"
+        return None
 
     def _review_later(self, waba: str, template: dict) -> None:
         config = self._config_of()

@@ -96,7 +96,11 @@ class FakeGraphAPI:
         self._thread: threading.Thread | None = None
         self.webhooks = StatusWebhooks(lambda: self.config, self.rng)
         self.media = FakeMedia(lambda: self.base_url)
-        self.accounts = FakeAccounts(lambda: self.config, self.webhooks.post_later)
+        self.accounts = FakeAccounts(
+            lambda: self.config,
+            self.webhooks.post_later,
+            lambda: {self.token, *self.tokens.values()},
+        )
         self._clear()
 
     # -- running -------------------------------------------------------------------------

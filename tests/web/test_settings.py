@@ -16,7 +16,7 @@ from portal.services.broadcasting import broadcasts, dispatch
 from portal.services.common import dates
 from portal.services.common.secrets import decrypt, encrypt
 from portal.services.delivery import alerts
-from portal.services.wording import template_texts, templates
+from portal.services.wording import template_readme, template_texts, templates
 from portal.services.wording.template_texts import DEFAULT_TEMPLATES
 from portal.whatsapp.template_requests import META_TEMPLATE_LANGUAGES
 from tests.factories import (
@@ -461,7 +461,7 @@ def _readme_section() -> str:
 
 
 def test_the_readme_prints_the_templates_exactly_as_the_code_has_them():
-    assert _readme_section() == template_texts.readme_section(), (
+    assert _readme_section() == template_readme.readme_section(), (
         "README.md's WhatsApp templates section differs from"
         " portal/services/wording/template_texts.py;"
         " print it again with: .venv/bin/python -m portal.services.wording.template_texts"

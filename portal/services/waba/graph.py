@@ -12,4 +12,8 @@ def current_graph():
     if is_sandbox():
         return SandboxGraph()
     seconds = float(current_app.config["WHATSAPP_TIMEOUT_SECONDS"])
-    return GraphManagement(current_app.config["WHATSAPP_API_URL"], timeout=max(seconds, 15.0))
+    return GraphManagement(
+        current_app.config["WHATSAPP_API_URL"],
+        app_id=current_app.config["WHATSAPP_APP_ID"],
+        timeout=max(seconds, 15.0),
+    )

@@ -3,6 +3,7 @@ sees it: a number's fields (its limit is the one Sandesh last learned: there is 
 change it but the simulator's webhook), and templates submitted, then approved after a
 short review as Meta would (`review_due`, which a task runs and posts webhooks for)."""
 
+import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -71,6 +72,10 @@ class SandboxGraph:
         db.session.add(row)
         db.session.flush()
         return {"id": str(ID_BASE + row.id), "status": "PENDING", "category": row.category}
+
+    def upload_sample(self, *, token: str, data: bytes, mime: str, filename: str) -> str:
+        """A handle as Meta's Resumable Upload API gives one (the sandbox keeps no file)."""
+        return f"sandbox:{hashlib.sha256(data).hexdigest()[:24]}:{filename}"
 
     def list_templates(self, *, waba_id: str, token: str) -> list[dict]:
         rows = db.session.scalars(

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
@@ -15,7 +16,7 @@ from portal.models import Guardian, School
 from portal.services.common import audit
 from portal.services.common.refusals import SetupError
 from portal.services.delivery.sending import access_token
-from portal.services.waba import template_status
+from portal.services.waba import samples, template_status
 from portal.services.wording.template_texts import LANGUAGES, all_shipped
 from portal.services.wording.templates import new_row, template_rows
 from portal.whatsapp.errors import GraphError, TransportError
@@ -34,6 +35,8 @@ class SyncReport:
     found: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # name, language, why
     statuses: dict[tuple[str, str], str] = field(default_factory=dict)
+    handles: dict[str, str] = field(default_factory=dict)  # header format -> uploaded sample
+    unsampled: dict[str, str] = field(default_factory=dict)  # header format -> why not
 
     @property
     def approved(self) -> int:
@@ -125,14 +128,22 @@ def _held(graph, school: School, token: str) -> dict[tuple[str, str], dict]:
 
 def _submit(graph, school: School, token: str, template, report: SyncReport) -> dict | None:
     """Submit one; what Meta now holds for it (None when Meta refused, with why)."""
+    key = (template.name, template.meta_language)
+    header = None
+    if template.header:
+        handle = _sample_handle(graph, token, template.header, report)
+        if handle is None:
+            report.failed.append((*key, report.unsampled[template.header]))
+            return None
+        header = (template.header, handle)
     definition = template_definition(
         name=template.name,
         language=template.meta_language,
         body=template.body,
         examples=template.examples,
         quick_replies=template.buttons,
+        header=header,
     )
-    key = (template.name, template.meta_language)
     try:
         answer = graph.create_template(waba_id=school.waba_id, token=token, definition=definition)
     except GraphError as exc:
@@ -150,6 +161,29 @@ def _submit(graph, school: School, token: str, template, report: SyncReport) -> 
         | answer
         | {"components": definition["components"]}
     )
+
+
+def _sample_handle(graph, token: str, media_format: str, report: SyncReport) -> str | None:
+    """The handle of a sample file for a media header, uploaded once per sync; None when it
+    could not be (why is kept for every template that needs it)."""
+    if media_format in report.handles or media_format in report.unsampled:
+        return report.handles.get(media_format)
+    data, mime, filename = samples.sample(media_format)
+    try:
+        handle = graph.upload_sample(token=token, data=data, mime=mime, filename=filename)
+    except LookupError:
+        why = _(
+            "Not submitted: the photo and PDF templates need a sample file uploaded with "
+            "your Meta app's ID. Set WHATSAPP_APP_ID and sync again."
+        )
+        report.unsampled[media_format] = str(why)
+        return None
+    except (GraphError, TransportError) as exc:
+        why = _("Meta did not take the sample file: %(why)s", why=_why(exc))
+        report.unsampled[media_format] = str(why)
+        return None
+    report.handles[media_format] = handle
+    return handle
 
 
 def _why(exc: Exception) -> str:

@@ -1,13 +1,12 @@
 """The wording of the WhatsApp templates Sandesh ships: submitted to Meta by `flask templates
 sync` (or by hand in WhatsApp Manager), shown on the settings page, and printed in README.md
-by `readme_section()` (a test keeps the two the same). Every body starts and ends with fixed
+by `template_readme` (a test keeps the two the same). Every body starts and ends with fixed
 text and separates its named parameters with words, as Meta requires, says how to stop the
 messages, and carries a quick-reply button to say the message was seen.
 
 Meta's supported template languages have no Nepali (`ne`), so Nepali readers get a template
 declared in English whose fixed wording is short and neutral and whose one parameter
-carries the Nepali wording below, filled in. `python -m portal.services.wording.template_texts`
-prints the README section.
+carries the Nepali wording below, filled in.
 """
 
 from dataclasses import dataclass
@@ -201,6 +200,11 @@ class ShippedTemplate:
     buttons: tuple[str, ...]  # quick-reply labels
 
     @property
+    def header(self) -> str | None:
+        """The media header's format (`IMAGE`, `DOCUMENT`), None for a text-only template."""
+        return HEADERS.get(self.purpose)
+
+    @property
     def carries(self) -> bool:
         """Whether the parents' text travels in a parameter of a template in another language."""
         return self.meta_language != self.language
@@ -264,86 +268,3 @@ def shipped(purpose: str, language: str) -> ShippedTemplate:
 def all_shipped() -> list[ShippedTemplate]:
     """Every shipped template, purpose by purpose, Nepali first."""
     return [shipped(purpose, lang) for purpose in PURPOSES for lang in LANGUAGES]
-
-
-def readme_section() -> str:
-    """The README's "WhatsApp templates" section, heading included."""
-    parts = [README_INTRO.strip()]
-    for purpose in PURPOSES:
-        parts.append(_readme_purpose(purpose))
-    return "\n\n".join(parts) + "\n"
-
-
-def _readme_purpose(purpose: str) -> str:
-    name, params = DEFAULT_TEMPLATES[purpose]
-    lines = [
-        f"### `{name}`",
-        "",
-        f"Used for {USED_FOR[purpose]}. Category `{CATEGORY}`.",
-        *(
-            [f"Header: `{HEADERS[purpose]}` (upload any sample file as the example)."]
-            if purpose in HEADERS
-            else []
-        ),
-        "Parameters (variable type *Name*): " + ", ".join(f"`{p}`" for p in params) + ".",
-    ]
-    for lang in LANGUAGES:
-        template = shipped(purpose, lang)
-        lines += ["", _readme_heading(template), "", "```text", template.wording, "```"]
-    en, ne = shipped(purpose, "en").wording_examples(), shipped(purpose, "ne").wording_examples()
-    lines += ["", "| Parameter | Example (English) | Example (Nepali) |", "| --- | --- | --- |"]
-    lines += [f"| `{p}` | {en[p]} | {ne[p]} |" for p in params]
-    return "\n".join(lines)
-
-
-def _readme_heading(template: ShippedTemplate) -> str:
-    name = LANGUAGE_NAMES[template.language]
-    seen = template.buttons[0]
-    if not template.carries:
-        return f"{name} (`{template.language}`), quick reply *{seen}*:"
-    return (
-        f"{name}: `{template.name}`, declared in {LANGUAGE_NAMES[template.meta_language]}"
-        f" (`{template.meta_language}`), quick reply *{seen}*; its `message` carries:"
-    )
-
-
-README_INTRO = """
-## WhatsApp templates
-
-Outside a parent's 24-hour window WhatsApp delivers only approved templates, so Sandesh
-ships a UTILITY template for each purpose below, for Nepali and English readers. `flask
-templates sync SLUG` (or *Settings → WhatsApp templates → Submit to Meta*, and every night)
-submits every one the school does not have yet to its WhatsApp Business Account, with
-named parameters and the example values below, and reads back Meta's id, status and
-category; Meta's review webhooks then keep them up to date. Only an approved UTILITY
-template is sent; a rejected, paused, disabled or re-categorised (MARKETING) one raises an
-alert on the school's pages saying what to do, and its parents get the fallback language
-(*Settings*) or wait. A school without an account id can still submit the same wording by
-hand in WhatsApp Manager (category **Utility**, variable type **Name**) and tick *Approved*
-on the templates page.
-
-**Nepali.** Meta's list of template languages (its *Supported languages* page, updated
-21 May 2026) has no Nepali, so a template cannot be declared `ne`. Nepali readers get a
-template named like the purpose's with `_ne`, declared in English (`en`), whose fixed
-wording is short and neutral and whose one parameter, `message`, carries the whole Nepali
-wording printed below, filled in:
-
-```text
-📩 Sandesh
-
-{{message}}
-
-STOP · START
-```
-
-If Meta ever lists Nepali, the same wording can be declared `ne` (as the English one is `en`).
-Every template has a quick-reply button, *Seen* (*बुझें* for Nepali readers): a parent's
-tap marks the message acknowledged on the broadcast's page. Sandesh fills the parameters
-itself: the school's name, the children with their classes, the teacher's words, the subject
-and the date in both calendars, all in the parent's language. Parents who reply STOP (or बन्द)
-get no more messages until they send START.
-"""
-
-
-if __name__ == "__main__":
-    print(readme_section(), end="")

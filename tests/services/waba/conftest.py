@@ -7,10 +7,10 @@ import json
 import pytest
 
 from portal.whatsapp.management import GraphManagement
-from tests.conftest import WABA
+from tests.conftest import APP_ID, WABA
 from tests.helpers import FIXTURES
 
-__all__ = ["WABA", "fixture"]
+__all__ = ["APP_ID", "WABA", "fixture"]
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def _in_english(english):
 
 @pytest.fixture
 def graph(meta):
-    return GraphManagement(meta.url)
+    return GraphManagement(meta.url, app_id=APP_ID)
 
 
 def fixture(name: str, **value_changes) -> dict:

@@ -14,6 +14,10 @@ from portal.services.waba.template_sync import sync_templates
 from portal.services.wording import template_texts
 from portal.services.wording.templates import forget_cached
 from portal.web.broadcast_labels import alert_text
+from portal.whatsapp import template_requests
+from portal.whatsapp.errors import GraphError
+from portal.whatsapp.management import GraphManagement
+from tests.conftest import META_TOKEN
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -22,7 +26,7 @@ from tests.factories import (
     StudentGuardianFactory,
 )
 from tests.helpers import make_broadcast, start
-from tests.services.waba.conftest import WABA, fixture
+from tests.services.waba.conftest import APP_ID, WABA, fixture
 
 ORDER = [(t.name, t.meta_language) for t in template_texts.all_shipped()]  # Nepali first
 SHIPPED = set(ORDER)
@@ -85,6 +89,25 @@ def test_a_sync_submits_every_shipped_template_once_and_a_second_submits_nothing
     assert buttons == {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "बुझें"}]}
     english = meta.accounts.templates[(WABA, "sandesh_notice", "en")]["components"]
     assert [b["text"] for b in english[1]["buttons"]] == ["Seen"]
+    # The photo and PDF notices' media header: a sample of each uploaded once, its handle
+    # the header's example (Meta refuses a media header without one).
+    uploads = {u["type"]: (h, u) for h, u in meta.accounts.handles.items()}
+    assert set(uploads) == {"image/jpeg", "application/pdf"} and len(meta.accounts.handles) == 2
+    assert all(u["app_id"] == APP_ID for _h, u in uploads.values())
+    assert uploads["image/jpeg"][1]["body"][:3] == b"\xff\xd8\xff"  # a JPEG
+    assert uploads["application/pdf"][1]["body"].startswith(b"%PDF-")
+    for name, lang, mime in (
+        ("sandesh_notice_image", "en", "image/jpeg"),
+        ("sandesh_notice_image_ne", "en", "image/jpeg"),
+        ("sandesh_notice_document_ne", "en", "application/pdf"),
+    ):
+        header = meta.accounts.templates[(WABA, name, lang)]["components"][0]
+        media_format = "IMAGE" if mime == "image/jpeg" else "DOCUMENT"
+        assert header == {
+            "type": "HEADER",
+            "format": media_format,
+            "example": {"header_handle": [uploads[mime][0]]},
+        }
     found = rows(school)
     assert len(found) == len(SHIPPED) and all(
         r.status == "PENDING" and r.meta_id for r in found.values()
@@ -94,6 +117,65 @@ def test_a_sync_submits_every_shipped_template_once_and_a_second_submits_nothing
     db.session.commit()
     assert again.submitted == [] and set(again.found) == SHIPPED
     assert meta.stats()["templates_created"] == len(SHIPPED)
+    assert len(meta.accounts.handles) == 2  # nothing to submit: no sample uploaded again
+
+
+MEDIA = {(t.name, t.meta_language) for t in template_texts.all_shipped() if t.header}
+
+
+def test_without_the_app_id_the_photo_and_pdf_templates_wait_with_what_to_do(db, school, meta):
+    report = sync_templates(school=school, graph=GraphManagement(meta.url))
+    db.session.commit()
+    assert MEDIA and set(report.submitted) == SHIPPED - MEDIA
+    assert {(name, lang) for name, lang, _why in report.failed} == MEDIA
+    assert all("WHATSAPP_APP_ID" in why for _n, _l, why in report.failed)
+    assert meta.accounts.handles == {}
+    later = sync_templates(school=school, graph=GraphManagement(meta.url, app_id=APP_ID))
+    db.session.commit()
+    assert set(later.submitted) == MEDIA and later.failed == []  # set it, sync again: done
+
+
+def test_meta_refuses_a_media_header_without_an_uploaded_sample(meta, graph):
+    def definition(header=None):
+        return template_requests.template_definition(
+            name="sandesh_notice_image",
+            language="en",
+            body="Notice: {{message}} thanks",
+            examples={"message": "x"},
+            header=header,
+        )
+
+    bare = definition()
+    no_example = bare | {"components": [{"type": "HEADER", "format": "IMAGE"}, *bare["components"]]}
+    for refused in (definition(("IMAGE", "4::never-uploaded")), no_example):
+        with pytest.raises(GraphError) as refusal:
+            graph.create_template(waba_id=WABA, token=META_TOKEN, definition=refused)
+        assert "header_handle" in refusal.value.explanation()
+    data = b"\xff\xd8\xff" + b"0" * 97
+    handle = graph.upload_sample(token=META_TOKEN, data=data, mime="image/jpeg", filename="a.jpg")
+    assert meta.accounts.handles[handle]["body"] == data
+    taken = graph.create_template(
+        waba_id=WABA, token=META_TOKEN, definition=definition(("IMAGE", handle))
+    )
+    assert taken["status"] == "PENDING"
+
+
+def test_a_sample_upload_meta_refuses_is_reported_for_each_template_that_needed_it(
+    db, school, meta, graph, monkeypatch
+):
+    calls = []
+
+    def refuse(**kwargs):
+        calls.append(kwargs["mime"])
+        raise GraphError(code=100, http_status=400, message="(#100) Invalid file type")
+
+    monkeypatch.setattr(graph, "upload_sample", refuse)
+    report = sync_templates(school=school, graph=graph)
+    db.session.commit()
+    assert sorted(calls) == ["application/pdf", "image/jpeg"]  # once a format, not a template
+    assert {(name, lang) for name, lang, _why in report.failed} == MEDIA
+    assert all("Invalid file type" in why for _n, _l, why in report.failed)
+    assert set(report.submitted) == SHIPPED - MEDIA
 
 
 def test_parents_wait_until_meta_approves_by_webhook_then_get_the_templates(
