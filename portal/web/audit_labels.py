@@ -61,6 +61,8 @@ FIELDS = {
     "template_fallback_language": _l("template language when a translation is missing"),
     "long_notice_form": _l("long notices outside the 24-hour window"),
     "paused_reason": _l("why sending was paused"),
+    "max_image_mb": _l("largest photo (MB)"),
+    "max_document_mb": _l("largest PDF (MB)"),
     "email": _l("email"),
     "role": _l("role"),
     "prefix": _l("token"),

@@ -23,6 +23,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     Regexp,
     StopValidation,
 )
@@ -32,8 +33,6 @@ from portal.lexicon.classnames import section_latin
 from portal.lexicon.numerals import to_ascii_digits
 from portal.services.common.dates import current_bs_year
 from portal.services.common.phones import InvalidPhone, normalize_phone
-from portal.services.wording.template_texts import LANGUAGES as TEMPLATE_LANGUAGES
-from portal.services.wording.template_texts import PURPOSES as TEMPLATE_PURPOSES
 
 
 class LoginForm(FlaskForm):
@@ -299,6 +298,20 @@ class SettingsForm(RosterForm):
             SelectChoice("more", _l("The opening, and the rest when the parent replies MORE")),
         ],
     )
+    max_image_mb = NumberField(
+        _l("Largest photo, in MB"),
+        validators=[
+            Optional(),
+            NumberRange(1, 5, _l("Choose from 1 to %(max)s MB (Meta's limit).")),
+        ],
+    )
+    max_document_mb = NumberField(
+        _l("Largest PDF, in MB"),
+        validators=[
+            Optional(),
+            NumberRange(1, 100, _l("Choose from 1 to %(max)s MB (Meta's limit).")),
+        ],
+    )
     price_utility = PriceField(_l("Utility (templates outside the 24-hour window)"))
     price_service = PriceField(_l("Service (replies inside the 24-hour window)"))
     price_marketing = PriceField(_l("Marketing"))
@@ -307,39 +320,3 @@ class SettingsForm(RosterForm):
     def validate_remove_token(self, field):
         if field.data and self.access_token.data:
             raise StopValidation(_l("Enter a new token or remove the token, not both."))
-
-
-class TemplatesForm(FlaskForm):
-    """The Meta template name and its approval for every purpose in every language."""
-
-    def values(self) -> dict[tuple[str, str], tuple[str, bool]]:
-        return {
-            (purpose, lang): (
-                self[f"{purpose}_{lang}_name"].data,
-                self[f"{purpose}_{lang}_approved"].data,
-            )
-            for purpose in TEMPLATE_PURPOSES
-            for lang in TEMPLATE_LANGUAGES
-        }
-
-
-for _purpose in TEMPLATE_PURPOSES:
-    for _lang in TEMPLATE_LANGUAGES:
-        setattr(
-            TemplatesForm,
-            f"{_purpose}_{_lang}_name",
-            StringField(
-                _l("Meta template name"),
-                filters=[_stripped],
-                validators=[
-                    DataRequired(_l("Enter the template's name.")),
-                    Length(max=512, message=_l("At most 512 characters.")),
-                    Regexp(
-                        r"^[a-z0-9_]+$",
-                        message=_l("Use lowercase letters, digits and underscores only."),
-                    ),
-                ],
-            ),
-        )
-        setattr(TemplatesForm, f"{_purpose}_{_lang}_approved", BooleanField(_l("Approved")))
-del _purpose, _lang

@@ -20,9 +20,10 @@ from portal.services.wording import templates
 from portal.tasks.delivery import wake_senders
 from portal.tasks.sandbox import review_later
 from portal.web.editing import apply_form
-from portal.web.forms import SettingsForm, TemplatesForm
+from portal.web.forms import SettingsForm
 from portal.web.htmx import render_page
 from portal.web.school_year_form import SchoolYearForm
+from portal.web.template_forms import TemplatesForm
 from portal.web.tenancy import admin_only, school_id
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -60,7 +61,7 @@ def _page(form, school, status=200):
 def index():
     school = _school()
     prices = {f"price_{c}": (school.prices or {}).get(c) for c in settings.PRICE_CATEGORIES}
-    return _page(SettingsForm(obj=school, data=prices), school)
+    return _page(SettingsForm(obj=school, data=prices | settings.media_limits_mb(school)), school)
 
 
 @bp.post("/")

@@ -16,9 +16,12 @@ from portal.services.broadcasting import broadcasts, dispatch
 from portal.services.common import dates
 from portal.services.common.secrets import decrypt, encrypt
 from portal.services.delivery import alerts
+from portal.services.media import files
+from portal.services.media.refusals import MediaRefused
 from portal.services.wording import template_readme, template_texts, templates
 from portal.services.wording.template_texts import DEFAULT_TEMPLATES
 from portal.whatsapp.template_requests import META_TEMPLATE_LANGUAGES
+from tests import media_samples
 from tests.factories import (
     ClassFactory,
     GuardianFactory,
@@ -185,6 +188,46 @@ def test_times_may_be_typed_in_devanagari_digits(admin_portal, school, db):
     admin_portal.post("/settings/", _form(school, quiet_start="२१:३०", quiet_end="०६:००"))
     saved = _school(db, school)
     assert (saved.quiet_start, saved.quiet_end) == (datetime.time(21, 30), datetime.time(6, 0))
+
+
+def test_an_admin_lowers_the_largest_photo_and_pdf_and_uploads_are_held_to_it(
+    admin_portal, school, db, english
+):
+    page = _text(admin_portal.get("/settings/"))
+    assert "Largest photo, in MB" in page and "Largest PDF, in MB" in page
+    admin_portal.post("/settings/", _form(school, max_image_mb="१", max_document_mb="20"))
+    saved = _school(db, school)
+    assert (saved.max_image_bytes, saved.max_document_bytes) == (1024 * 1024, 20 * 1024 * 1024)
+    [row] = _audit(db, "settings.update")
+    assert row.changes == {"max_image_mb": [None, 1], "max_document_mb": [None, 20]}
+    shown = _text(admin_portal.get("/settings/"))
+    assert re.search(r'<input[^>]*name="max_image_mb"[^>]*value="1"', shown)  # shown again
+    with pytest.raises(MediaRefused) as refused:
+        files.accept(
+            school=saved,
+            data=media_samples.photo(),
+            filename="sports-day.jpg",
+            declared="image/jpeg",
+            source="portal",
+        )
+    assert "at most 1 MB can be sent" in str(refused.value)
+    admin_portal.post("/settings/", _form(school))  # blank: Meta's limits again
+    assert files.limits(_school(db, school)) == (5 * 1024 * 1024, 100 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"), [("max_image_mb", "6"), ("max_image_mb", "0"), ("max_document_mb", "101")]
+)
+def test_a_limit_above_metas_is_a_field_error_and_nothing_is_saved(
+    admin_portal, school, db, field, bad
+):
+    response = admin_portal.post("/settings/", _form(school, name="Changed", **{field: bad}))
+    most = "5" if field == "max_image_mb" else "100"
+    assert response.status_code == 422
+    assert f"Choose from 1 to {most} MB (Meta's limit)." in _text(response)
+    saved = _school(db, school)
+    assert saved.name == school.name and saved.max_image_bytes is None
+    assert saved.max_document_bytes is None
 
 
 @pytest.mark.parametrize("bad", ["25:00", "21:60", "9pm", "", "21"])

@@ -1,6 +1,7 @@
 """A school's own settings: names, its WhatsApp number, Business Account and token, quiet
-hours, what teachers may do, what Meta charges it per message, and sending again after a
-pause (its templates: `wording.templates`)."""
+hours, what teachers may do, the largest photo and PDF it takes (below Meta's limits), what
+Meta charges it per message, and sending again after a pause (its templates:
+`wording.templates`)."""
 
 from datetime import time
 
@@ -27,6 +28,9 @@ GENERAL_FIELDS = (
 )
 # The pricing categories a school enters a price for (Meta's `pricing.category` values).
 PRICE_CATEGORIES = ("utility", "service", "marketing", "authentication")
+# The largest attachment a school may allow, in MB: Meta's limits (5 MB a photo, 100 a PDF).
+MEDIA_LIMITS_MB = {"max_image": 5, "max_document": 100}
+MB = 1024 * 1024
 # How a secret reads in the audit log: whether it was there, never what it was.
 SET, CHANGED, REMOVED = "(set)", "(changed)", "(removed)"
 
@@ -45,10 +49,12 @@ def update_school(
     token masked); returns every change. A number another school uses is refused."""
     _check_phone_number_id(school=school, phone_number_id=phone_number_id)
     prices = {c: values.pop(f"price_{c}", None) for c in PRICE_CATEGORIES}
+    limits = {f: values.pop(f"{f}_mb", None) for f in MEDIA_LIMITS_MB}
     quiet = tuple(values.get(f, getattr(school, f)) for f in ("quiet_start", "quiet_end"))
     school_year.check_digest_time(school.digest_at, quiet, field="quiet_start")
     general = _readable(audit.diff(school, GENERAL_FIELDS, values))
     general.update(_set_prices(school, prices))
+    general.update(_set_media_limits(school, limits))
     numbers = {"phone_number_id": phone_number_id, "waba_id": waba_id}
     whatsapp = audit.diff(school, ("phone_number_id", "waba_id"), numbers)
     whatsapp.update(_set_token(school, access_token, remove=remove_token))
@@ -91,6 +97,27 @@ def _set_prices(school: School, prices: dict) -> dict:
     }
     if changes:
         school.prices = new
+    return changes
+
+
+def media_limits_mb(school: School) -> dict[str, int | None]:
+    """The school's own attachment limits as the form shows them, in whole MB (blank: Meta's)."""
+    return {f"{f}_mb": (getattr(school, f"{f}_bytes") or 0) // MB or None for f in MEDIA_LIMITS_MB}
+
+
+def _set_media_limits(school: School, limits: dict[str, int | None]) -> dict:
+    """Store lower limits for photos and PDFs (None: Meta's); what changed, in MB."""
+    changes = {}
+    for field, most in MEDIA_LIMITS_MB.items():
+        mb = limits.get(field)
+        if mb is not None and not 1 <= mb <= most:
+            raise Conflict(
+                f"{field}_mb", _l("Choose from 1 to %(max)s MB (Meta's limit).", max=most)
+            )
+        old = (getattr(school, f"{field}_bytes") or 0) // MB or None
+        if old != mb:
+            setattr(school, f"{field}_bytes", mb * MB if mb else None)
+            changes[f"{field}_mb"] = [old, mb]
     return changes
 
 
