@@ -10,8 +10,8 @@ from portal.api.auth import error, require_token
 from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
 from portal.models import Broadcast, Source
-from portal.services.broadcasting import broadcasts, delivery_counts
-from portal.services.common import audit
+from portal.services.broadcasting import broadcasts, delivery_counts, delivery_export
+from portal.services.common import audit, spreadsheet
 from portal.tasks.delivery import enqueue_start
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -132,6 +132,15 @@ def _replay(earlier, request_hash: str):
 @bp.get("/broadcasts/<int:broadcast_id>")
 def show(broadcast_id: int):
     return _show(_get(broadcast_id))
+
+
+@bp.get("/broadcasts/<int:broadcast_id>/deliveries.csv")
+def deliveries_csv(broadcast_id: int):
+    """One row per guardian: children, status, times in Nepal time, the reason."""
+    broadcast = _get(broadcast_id)
+    return spreadsheet.download(
+        delivery_export.HEADER, delivery_export.rows(broadcast), delivery_export.filename(broadcast)
+    )
 
 
 @bp.post("/broadcasts/<int:broadcast_id>/cancel")

@@ -15,27 +15,13 @@ from portal.services.broadcasting import targets
 from portal.services.common import dates
 from portal.services.delivery import reasons
 
+DELIVERY_STATUS_LABELS = reasons.STATUS_LABELS
+
 BROADCAST_STATUS_LABELS = {
     "draft": _l("Draft"),
     "scheduled": _l("Scheduled"),
     "sending": _l("Sending"),
     "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-}
-
-
-DELIVERY_STATUS_LABELS = {
-    "pending": _l("Waiting"),
-    "waiting": _l("Waiting for the daily limit"),
-    "acknowledged": _l("Seen"),
-    "held": _l("Held for the daily digest"),
-    "sending": _l("Sending"),
-    "accepted": _l("Sent"),
-    "sent": _l("Sent"),
-    "delivered": _l("Delivered"),
-    "read": _l("Read"),
-    "failed": _l("Failed"),
-    "skipped": _l("Skipped"),
     "cancelled": _l("Cancelled"),
 }
 

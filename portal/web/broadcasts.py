@@ -12,9 +12,16 @@ from portal.extensions import db
 from portal.lexicon import classnames
 from portal.lexicon.numerals import localize_digits
 from portal.models import Broadcast, BroadcastStatus, School, Source
-from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets, tracking
+from portal.services.broadcasting import (
+    broadcasts,
+    delivery_counts,
+    delivery_export,
+    preview,
+    targets,
+    tracking,
+)
 from portal.services.calendar import days, holidays
-from portal.services.common import audit, clock, dates
+from portal.services.common import audit, clock, dates, spreadsheet
 from portal.services.delivery import reasons
 from portal.services.media import files
 from portal.services.wording.parent_messages import KIND_LABELS
@@ -188,6 +195,15 @@ def rows(broadcast_id):
         return redirect(url_for(".show", broadcast_id=broadcast.id, **kept))
     context = _rows_context(broadcast)
     return render_page("broadcasts/show.html", block="rows", broadcast=broadcast, **context)
+
+
+@bp.get("/<int:broadcast_id>/deliveries.csv")
+@school_member
+def deliveries_csv(broadcast_id):
+    broadcast = get_scoped_or_404(Broadcast, broadcast_id)
+    return spreadsheet.download(
+        delivery_export.HEADER, delivery_export.rows(broadcast), delivery_export.filename(broadcast)
+    )
 
 
 @bp.post("/<int:broadcast_id>/cancel")

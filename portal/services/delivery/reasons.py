@@ -1,12 +1,28 @@
-"""Why a message failed, waits or was skipped, in the reader's language: Meta's error codes
-as people read them, and Sandesh's own reasons."""
+"""A delivery's status, and why a message failed, waits or was skipped, in the reader's
+language: Meta's error codes as people read them, and Sandesh's own reasons."""
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.models import DeliveryStatus
 from portal.services.common import dates
 from portal.whatsapp import errors
+
+STATUS_LABELS = {  # a delivery's status as a person reads it
+    "pending": _l("Waiting"),
+    "waiting": _l("Waiting for the daily limit"),
+    "acknowledged": _l("Seen"),
+    "held": _l("Held for the daily digest"),
+    "sending": _l("Sending"),
+    "accepted": _l("Sent"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "read": _l("Read"),
+    "failed": _l("Failed"),
+    "skipped": _l("Skipped"),
+    "cancelled": _l("Cancelled"),
+}
 
 OPTED_OUT = "opted out"  # the stored reason of a skipped delivery whose guardian said STOP
 NO_TEMPLATE = "no approved template"  # a pending delivery waiting for Meta's approval
@@ -35,9 +51,10 @@ def delivery_reason(delivery) -> str | None:
 
 def when(delivery) -> str:
     """When a waiting delivery is due, in the reader's language (Nepal time, both calendars)."""
-    return dates.format_dual_datetime(delivery.next_attempt_at, _locale())
+    return dates.format_dual_datetime(delivery.next_attempt_at, reader_locale())
 
 
-def _locale() -> str:
+def reader_locale() -> str:
+    """The language the request is read in: `ne` or `en`."""
     code = str(get_locale() or "ne")
     return code if code in ("ne", "en") else "ne"
