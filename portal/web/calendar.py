@@ -146,7 +146,7 @@ def export(year):
     text = calendar_csv.export_csv(school_id(), first, last)
     disposition = f"attachment; filename=calendar-{year}.csv"
     return Response(
-        "\ufeff" + text,
+        text,  # with its BOM
         mimetype="text/csv",
         headers={"Content-Disposition": disposition},
     )

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from portal.lexicon.numerals import to_ascii_digits
 from portal.models import Holiday
 from portal.services.calendar import holidays
-from portal.services.common import audit
+from portal.services.common import audit, spreadsheet
 from portal.services.common.dates import to_bs
 
 COLUMNS = ("start", "end", "start_bs", "end_bs", "name", "name_ne", "closed", "prefilled")
@@ -42,24 +42,22 @@ class CalendarImport:
 
 
 def export_csv(school_id: int, first: date, last: date) -> str:
-    """The entries touching those days, one row each, both calendars' dates."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for h in holidays.between(school_id, first, last):
-        writer.writerow(
-            [
-                h.starts_on.isoformat(),
-                h.ends_on.isoformat(),
-                _bs_text(h.starts_on),
-                _bs_text(h.ends_on),
-                h.name,
-                h.name_ne or "",
-                "yes" if h.closed else "no",
-                "yes" if h.prefilled else "no",
-            ]
-        )
-    return out.getvalue()
+    """The entries touching those days, one row each, both calendars' dates; a name a
+    spreadsheet would run as a formula is kept as text (read back as it was)."""
+    rows = (
+        [
+            h.starts_on.isoformat(),
+            h.ends_on.isoformat(),
+            _bs_text(h.starts_on),
+            _bs_text(h.ends_on),
+            h.name,
+            h.name_ne or "",
+            "yes" if h.closed else "no",
+            "yes" if h.prefilled else "no",
+        ]
+        for h in holidays.between(school_id, first, last)
+    )
+    return "".join(spreadsheet.csv_lines(COLUMNS, rows))
 
 
 def _bs_text(day: date) -> str:
@@ -124,7 +122,8 @@ def _rows(data: bytes, report: CalendarImport) -> list[tuple[int, dict[str, str]
     rows = []
     for line, cells in enumerate(reader, start=2):
         if any(cell.strip() for cell in cells):
-            rows.append((line, dict(zip(header, (c.strip() for c in cells), strict=False))))
+            read = (spreadsheet.as_written(c.strip()) for c in cells)
+            rows.append((line, dict(zip(header, read, strict=False))))
     if not rows:
         report.errors.append((1, str(_l("The file has no days in it."))))
     return rows

@@ -19,6 +19,13 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def as_written(cell: str) -> str:
+    """A cell read back from a file `safe_cell` wrote: without the quote it added."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
 def csv_lines(header: Iterable, rows: Iterable[Iterable]) -> Iterator[str]:
     """The file, a line at a time: the BOM and the header first, then each row."""
     out = io.StringIO()

@@ -122,6 +122,21 @@ def test_csv_round_trip_with_bs_dates(db, school):
     assert again.ok and again.added == 0 and again.unchanged == 2
 
 
+def test_a_name_a_spreadsheet_would_run_is_exported_as_text_and_read_back_as_it_was(
+    db, school, english
+):
+    data = 'start,name,name_ne,closed\n2025-12-01,=HYPERLINK("x"),@तीज,yes\n'.encode()
+    assert calendar_csv.import_csv(school_id=school.id, data=data, user_id=None).added == 1
+    db.session.commit()
+    exported = calendar_csv.export_csv(school.id, date(2025, 4, 14), date(2026, 4, 13))
+    assert exported.startswith("\ufeffstart,")  # the BOM: Excel reads Nepali as UTF-8
+    assert ',"\'=HYPERLINK(""x"")",\'@तीज,yes,' in exported
+    again = calendar_csv.import_csv(school_id=school.id, data=exported.encode(), user_id=None)
+    assert again.ok and again.added == 0 and again.unchanged == 1
+    [holiday] = entries(db, school)
+    assert (holiday.name, holiday.name_ne) == ('=HYPERLINK("x")', "@तीज")
+
+
 def test_a_csv_with_a_bad_row_imports_nothing(db, school, english):
     data = b"start,end,name\n2025-12-01,,Fine\nnot a date,,Bad\n2025-12-05,2025-12-01,Backwards\n"
     report = calendar_csv.import_csv(school_id=school.id, data=data, user_id=None)
