@@ -1,6 +1,6 @@
 """Sending claimed deliveries: admit them through the speed limits, send each in the
 guardian's language (text inside the 24-hour window, a template outside it), store the wamid
-at once, and decide what an error means for that delivery and its school.
+at once; what an error or a missing template means for it is `outcomes`.
 
 Every state change is a conditional update on the delivery's current status, so a status
 webhook, the sweeper and a worker can race without undoing each other's work.
@@ -9,20 +9,18 @@ webhook, the sweeper and a worker can race without undoing each other's work.
 import time
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 
-from portal.extensions import db
-from portal.models import DIGEST, Delivery, DeliveryStatus, School
+from portal.models import DIGEST, DeliveryStatus, School
 from portal.services.common import clock
 from portal.services.common.secrets import decrypt
 from portal.services.delivery import (
-    alerts,
     budget,
     caps,
     composing,
     digests,
     media_sending,
+    outcomes,
     parts,
     ratelimit,
     statuses,
@@ -30,14 +28,11 @@ from portal.services.delivery import (
 from portal.services.delivery.claims import Job
 from portal.services.delivery.composing import STAFF_ALERTS, NoTemplate, send_message
 from portal.services.delivery.ledger import Ledger
-from portal.services.delivery.reasons import DAILY_CAP, NO_TEMPLATE
+from portal.services.delivery.reasons import DAILY_CAP
 from portal.services.media import uploads
-from portal.whatsapp.errors import Action, GraphError, TransportError, backoff_seconds, classify
-from portal.whatsapp.errors import reason as error_reason
+from portal.whatsapp.errors import GraphError, TransportError
 
-MAX_ATTEMPTS = 12
 WINDOW = timedelta(hours=24) - timedelta(minutes=5)  # a little margin before Meta's 24 hours
-TEMPLATE_WAIT = timedelta(minutes=30)  # a message with no approved template looks again
 
 
 def admit(jobs: list[Job]) -> list[Job]:
@@ -78,28 +73,28 @@ def send(job: Job, *, transport, ledger: Ledger) -> str:
     accepted, deferred, failed or cancelled."""
     delivery = job.delivery
     if job.person_busy > 0:
-        return _defer(delivery, job.person_busy, counts_as_attempt=False)
+        return outcomes.defer(delivery, job.person_busy, counts_as_attempt=False)
     if (wait := job.due - time.monotonic()) > 0:
         time.sleep(wait)
     cancelled, paused = ledger.gate(delivery)
     if cancelled or paused or _nothing_to_carry(job):
         _release(job)
         if not paused:
-            return _finish(delivery, status=DeliveryStatus.CANCELLED)
-        return _defer(delivery, 60, counts_as_attempt=False)
+            return outcomes.finish(delivery, status=DeliveryStatus.CANCELLED)
+        return outcomes.defer(delivery, 60, counts_as_attempt=False)
     if (later := _capped(job)) is not None:
         _release(job)
         wait = (later - clock.now()).total_seconds()
-        return _defer(delivery, wait, counts_as_attempt=False, error_reason=DAILY_CAP)
+        return outcomes.defer(delivery, wait, counts_as_attempt=False, error_reason=DAILY_CAP)
     number, to = sender_number(job.school), _to(job)
     try:
         wamid, sent_as, language = _send_message(job, transport, number, to)
     except (GraphError, TransportError) as exc:
         _release(job)  # nothing reached the parent
-        return _handle_error(job, exc)
+        return outcomes.handle_error(job, exc)
     except NoTemplate as missing:
         _release(job)
-        return _wait_for_template(job, missing)
+        return outcomes.wait_for_template(job, missing)
     _accepted(job, ledger, wamid=wamid, sent_as=sent_as, language=language)
     return DeliveryStatus.ACCEPTED
 
@@ -216,82 +211,3 @@ def _with_media(job: Job) -> bool:
     delivery, broadcast = job.delivery, job.broadcast
     has_media = broadcast is not None and broadcast.media_file_id is not None
     return has_media and delivery.body is None and delivery.purpose != DIGEST
-
-
-def _wait_for_template(job: Job, missing: NoTemplate) -> str:
-    """The parent waits until Meta approves a template (its approval wakes them); the
-    school's admins are told which one is missing."""
-    alerts.template_missing(
-        school_id=job.delivery.school_id, purpose=missing.purpose, language=missing.language
-    )
-    seconds = TEMPLATE_WAIT.total_seconds()
-    return _defer(job.delivery, seconds, counts_as_attempt=False, error_reason=NO_TEMPLATE)
-
-
-def _update_sending(delivery: sa.Row, **values) -> int:
-    result = db.session.execute(
-        sa.update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SENDING)
-        .values(lease_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
-def _finish(delivery: sa.Row, *, status: str, code=None, reason=None) -> str:
-    values = {"status": status, "error_code": code, "error_reason": reason}
-    if status == DeliveryStatus.FAILED:
-        values["failed_at"] = clock.now()
-    if _update_sending(delivery, **values):
-        if delivery.purpose == DIGEST:
-            digests.mirror(delivery.id)
-        elif delivery.broadcast_id is not None:
-            parts.end_with(delivery, status, reason)
-    return status
-
-
-def _defer(delivery: sa.Row, seconds: float, *, counts_as_attempt=True, **values) -> str:
-    if not counts_as_attempt:
-        values["attempts"] = Delivery.attempts - 1
-    _update_sending(
-        delivery,
-        status=DeliveryStatus.PENDING,
-        next_attempt_at=clock.now() + timedelta(seconds=seconds),
-        **values,
-    )
-    return "deferred"
-
-
-def _handle_error(job: Job, exc: Exception) -> str:
-    delivery, action = job.delivery, classify(exc)
-    code = getattr(exc, "code", None)
-    detail = (getattr(exc, "details", "") or str(exc) or str(error_reason(exc)))[:300]
-    templated = delivery.body is None or delivery.purpose in STAFF_ALERTS
-    if action is Action.RESEND_AS_TEMPLATE and not templated:
-        return _finish(
-            delivery, status=DeliveryStatus.FAILED, code=code, reason=detail
-        )  # no template fits
-    if action is Action.RESEND_AS_TEMPLATE:
-        parts.discard(delivery)  # written for text: written again for templates
-        return _defer(
-            delivery,
-            0,
-            counts_as_attempt=False,
-            sent_as="template",
-            error_code=code,
-            error_reason=detail,
-        )
-    if action.retries and delivery.attempts < MAX_ATTEMPTS:
-        # attempts counts this one: 1 → the first retry (pair limit: 4^1 s, then 4^2 s ...)
-        first = 1 if action is Action.RETRY_PAIR_LIMIT else 0
-        cap = current_app.config["RETRY_CAP_SECONDS"]
-        wait = backoff_seconds(action, delivery.attempts - 1 + first, cap=cap)
-        return _defer(delivery, wait, error_code=code, error_reason=detail)
-    if action in (Action.FAIL_AND_ALERT, Action.PAUSE_SCHOOL):
-        alerts.raise_for(
-            school_id=delivery.school_id,
-            code=code,
-            pause=action is Action.PAUSE_SCHOOL,
-            details=detail,
-        )
-    return _finish(delivery, status=DeliveryStatus.FAILED, code=code, reason=detail)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from portal.models import Alert, Delivery, School
 from portal.services.common import clock
+from portal.services.delivery import outcomes
 from portal.tasks.delivery import start_broadcast
 from portal.whatsapp.errors import TransportError
 from tests.fakes.recording import graph_error
@@ -138,17 +139,16 @@ def test_a_resumed_school_sends_what_was_waiting(db, roster, recorder, one):
 
 
 def test_retries_stop_at_the_cap(db, roster, recorder, one, monkeypatch):
-    from portal.services.delivery import sending
 
     recorder.fail(one.phone, *[graph_error(131000)] * 20)
     broadcast = make_broadcast(roster["school"], ["5A"])
     start_broadcast.call_local(broadcast.id)
     monkeypatch.setattr("portal.services.delivery.ratelimit.PAIR_GAP_SECONDS", 0.0)
     moment = clock.now()
-    for _ in range(sending.MAX_ATTEMPTS + 2):
+    for _ in range(outcomes.MAX_ATTEMPTS + 2):
         moment += timedelta(hours=1)
         monkeypatch.setattr(clock, "now", lambda m=moment: m)
         run_senders(broadcast.id)
     delivery = only_delivery(db, one)
     assert delivery.status == "failed"
-    assert delivery.attempts == sending.MAX_ATTEMPTS
+    assert delivery.attempts == outcomes.MAX_ATTEMPTS
