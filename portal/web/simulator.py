@@ -94,13 +94,7 @@ def send(phone):
     error = _unsendable(text)
     if error:
         return _phone_page(phone, person, error=error, text=text, reply_to=reply_to, status=422)
-    status = _write(phone, person, text, reply_to=reply_to)
-    if status != 200:
-        error = _("The webhook did not accept the message (HTTP %(status)s).", status=status)
-        return _phone_page(phone, person, error=error, status=502)
-    if is_htmx():
-        return _phone_page(phone, person)
-    return redirect(url_for(".show", phone=phone))
+    return _after_post(phone, person, _write(phone, person, text, reply_to=reply_to))
 
 
 @bp.post("/<phone>/tap")
@@ -124,7 +118,11 @@ def tap(phone):
     if signed is None:
         abort(404)
     db.session.commit()
-    status = _post(signed)
+    return _after_post(phone, person, _post(signed))
+
+
+def _after_post(phone, person, status: int):
+    """The phone again once the webhook took what it sent (502 with why when it did not)."""
     if status != 200:
         error = _("The webhook did not accept the message (HTTP %(status)s).", status=status)
         return _phone_page(phone, person, error=error, status=502)

@@ -84,20 +84,6 @@ def _preview_lines(broadcast: Broadcast, shown: Preview, notes, *, sample: bool)
     return lines
 
 
-def _summary(broadcast: Broadcast) -> str:
-    """`#6 · Notice to 5A · “Tomorrow school is…”`: a draft in one line."""
-    written = (broadcast.body_ne if locale() == "ne" else None) or broadcast.body_en
-    text = " ".join((written or broadcast.body_ne or "").split())
-    short = text if len(text) <= 40 else text[:39].rstrip() + "…"
-    line = _(
-        "#%(id)s · %(kind)s to %(classes)s",
-        id=n(broadcast.id),
-        kind=KIND_LABELS[broadcast.kind],
-        classes=", ".join(broadcast.targets),
-    )
-    return f"{line} · “{short}”" if short else line
-
-
 def parts_line(shown: Preview) -> list[str]:
     """How many messages a long notice takes, when it takes more than one."""
     inside, outside = n(shown.messages_in_window), n(shown.messages_outside)
