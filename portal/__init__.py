@@ -106,11 +106,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_school_year(app: Flask) -> None:
-    """The calendar, recurring broadcasts and their API, attendance; photos and PDFs."""
+    """The calendar, recurring broadcasts and their API, attendance; photos and PDFs; reports."""
     from portal.api import schedules as api_schedules
-    from portal.web import attendance, calendar, media, schedules
+    from portal.web import attendance, calendar, media, reports, schedules
 
-    for module in (schedules, calendar, api_schedules, attendance, media):
+    for module in (schedules, calendar, api_schedules, attendance, media, reports):
         app.register_blueprint(module.bp)
 
 

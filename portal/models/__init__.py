@@ -22,6 +22,7 @@ from portal.models.broadcast import (
 )
 from portal.models.calendar import Holiday, HolidayYear
 from portal.models.media import MediaBlob, MediaFile, MediaKind, MediaUpload
+from portal.models.report import SCOPES, BroadcastTally, SubscriptionChange, report_marks
 from portal.models.roster import (
     GUARDIAN_LANGUAGES,
     AttendanceRecord,
@@ -51,6 +52,10 @@ __all__ = [
     "KINDS",
     "PROGRESS",
     "Broadcast",
+    "BroadcastTally",
+    "SCOPES",
+    "SubscriptionChange",
+    "report_marks",
     "BroadcastStatus",
     "DailyReply",
     "Delivery",

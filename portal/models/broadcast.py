@@ -83,6 +83,7 @@ class Broadcast(Timestamps, db.Model):
     __tablename__ = "broadcasts"
     __table_args__ = (
         sa.Index("ix_broadcasts_due", "status", "scheduled_at"),
+        sa.Index("ix_broadcasts_school_started", "school_id", "started_at"),  # reports
         # A recurring schedule's occurrence becomes one broadcast, whoever makes it.
         sa.UniqueConstraint("schedule_id", "occurrence_on"),
     )

@@ -43,7 +43,7 @@ class Teacher(Timestamps, db.Model):
     )
     active: Mapped[bool] = mapped_column(default=True)
 
-    school: Mapped["School"] = relationship()
+    school: Mapped["School"] = relationship(foreign_keys=[school_id])
     classes: Mapped[list["SchoolClass"]] = relationship(
         secondary=teacher_classes, order_by="(SchoolClass.grade, SchoolClass.section)"
     )

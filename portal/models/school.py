@@ -75,6 +75,26 @@ class School(Timestamps, db.Model):
     # Lower limits than Meta's for attachments (None: Meta's, 5 MB a photo, 100 MB a PDF).
     max_image_bytes: Mapped[int | None]
     max_document_bytes: Mapped[int | None]
+    # Reports: the share of guardians a broadcast should reach within 5 minutes (percent).
+    reach_target: Mapped[int] = mapped_column(default=97, server_default="97")
+    # The weekly summary on WhatsApp: to whom (one of the school's teachers, the principal
+    # usually), on which Nepal weekday (0 Monday .. 6 Sunday) and time; the Nepal date of
+    # the last one queued, so each week gets one.
+    summary_teacher_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey(
+            "teachers.id",
+            ondelete="SET NULL",
+            use_alter=True,  # teachers belong to schools: the tables refer to each other
+            name="fk_schools_summary_teacher_id_teachers",
+        )
+    )
+    summary_weekday: Mapped[int] = mapped_column(
+        sa.SmallInteger, default=6, server_default="6"
+    )
+    summary_at: Mapped[time] = mapped_column(
+        sa.Time, default=time(8, 0), server_default="08:00:00"
+    )
+    summary_sent_on: Mapped[date | None]
     # Set when Meta reports a quality, policy, token or payment problem: sending stops.
     sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(300))

@@ -26,15 +26,7 @@ BROADCAST_STATUS_LABELS = {
 }
 
 
-PRICING_CATEGORY_LABELS = {
-    "utility": _l("Utility"),
-    "service": _l("Service"),
-    "marketing": _l("Marketing"),
-    "marketing_lite": _l("Marketing"),
-    "authentication": _l("Authentication"),
-    "authentication_international": _l("Authentication"),
-    "referral_conversion": _l("Free entry point"),
-}
+PRICING_CATEGORY_LABELS = reasons.PRICING_CATEGORY_LABELS
 
 
 SOURCE_LABELS = {

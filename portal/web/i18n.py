@@ -5,6 +5,7 @@ from datetime import datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -52,6 +53,27 @@ def money(value, currency: str = "NPR") -> str:
     return localize_digits(text, locale)
 
 
+def percent(share) -> str:
+    """A share as a percentage to one decimal: `97.5%` (`९७.५%` in Nepali); blank for None."""
+    if share is None:
+        return ""
+    return localize_digits(f"{share * 100:.1f}%", locale_code())
+
+
+def duration(seconds) -> str:
+    """Seconds as a person reads them: `45 s`, `3 min 5 s`, `2 h 10 min`."""
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        text = _("%(s)s s", s=seconds)
+    elif seconds < 3600:
+        text = _("%(m)s min %(s)s s", m=seconds // 60, s=seconds % 60)
+    else:
+        text = _("%(h)s h %(m)s min", h=seconds // 3600, m=seconds % 3600 // 60)
+    return localize_digits(text, locale_code())
+
+
 def digits(value) -> str:
     """Any text with its digits in the reader's script (roll numbers, years, class names)."""
     return localize_digits("" if value is None else str(value), locale_code())
@@ -83,6 +105,8 @@ def init_app(app: Flask) -> None:
     LazyString.__html__ = _lazy_text_as_html
     app.add_template_filter(number, "number")
     app.add_template_filter(digits, "digits")
+    app.add_template_filter(percent, "percent")
+    app.add_template_filter(duration, "duration")
     app.add_template_filter(money, "money")
     app.add_template_filter(lambda d: d and dates.format_dual_date(d, locale_code()), "date")
     app.add_template_filter(

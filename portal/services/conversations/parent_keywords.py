@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import Delivery, Guardian, InboundMessage, School
 from portal.services.delivery import acknowledgements, parts, replies
+from portal.services.reports import subscriptions
 
 KEYWORDS = {
     "stop": "stop",
@@ -76,7 +77,8 @@ def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
     if command == "more" and released:
         return command
     if command in ("stop", "start"):
-        if _set_subscription(guardian, stopped=command == "stop", at=at):
+        answered = _answered_broadcast(message.context_wamid)
+        if _set_subscription(guardian, stopped=command == "stop", at=at, answered=answered):
             _confirm(guardian, school, message, _stop_text if command == "stop" else _start_text)
         return command
     if command in ("ne", "en"):
@@ -87,14 +89,22 @@ def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
     return "stop_hint" if sounds_like_stop(message.text) else "reply"
 
 
-def _set_subscription(guardian: Guardian, *, stopped: bool, at: datetime) -> bool:
-    """STOP or START as of `at`, unless a newer one was applied already; whether it was."""
+def _set_subscription(
+    guardian: Guardian, *, stopped: bool, at: datetime, by_office=False, answered=None
+) -> bool:
+    """STOP or START as of `at`, unless a newer one was applied already (then kept for the
+    reports, with the broadcast it answered); whether it was."""
     # Meta's timestamps are whole seconds: two in the same second go in arrival order.
     newer = sa.or_(
         Guardian.subscription_changed_at.is_(None), Guardian.subscription_changed_at <= at
     )
     values = {"opted_out_at": at if stopped else None, "subscription_changed_at": at}
-    return _update_if(guardian, newer, values)
+    if not _update_if(guardian, newer, values):
+        return False
+    subscriptions.record(
+        guardian=guardian, stopped=stopped, at=at, by_office=by_office, answered=answered
+    )
+    return True
 
 
 def _set_language(guardian: Guardian, language: str, *, at: datetime) -> bool:
@@ -117,7 +127,7 @@ def opt_out(*, guardian: Guardian, at: datetime) -> bool:
     """The office opts a guardian out (they asked in a sentence); False if already out."""
     if guardian.opted_out_at is not None:
         return False
-    return _set_subscription(guardian, stopped=True, at=at)
+    return _set_subscription(guardian, stopped=True, at=at, by_office=True)
 
 
 def _confirm(guardian, school, message, text_for, *, purpose="parent_command") -> None:

@@ -24,6 +24,17 @@ STATUS_LABELS = {  # a delivery's status as a person reads it
     "cancelled": _l("Cancelled"),
 }
 
+# Meta's pricing categories (status webhooks' `pricing.category`) as a person reads them.
+PRICING_CATEGORY_LABELS = {
+    "utility": _l("Utility"),
+    "service": _l("Service"),
+    "marketing": _l("Marketing"),
+    "marketing_lite": _l("Marketing"),
+    "authentication": _l("Authentication"),
+    "authentication_international": _l("Authentication"),
+    "referral_conversion": _l("Free entry point"),
+}
+
 OPTED_OUT = "opted out"  # the stored reason of a skipped delivery whose guardian said STOP
 NO_TEMPLATE = "no approved template"  # a pending delivery waiting for Meta's approval
 DAILY_CAP = "daily cap"  # the stored reason of a delivery waiting for the next day (caps.py)
