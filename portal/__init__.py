@@ -107,10 +107,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_school_year(app: Flask) -> None:
     """The calendar, recurring broadcasts and their API, attendance; photos and PDFs; reports."""
+    from portal.api import reports as api_reports
     from portal.api import schedules as api_schedules
     from portal.web import attendance, calendar, media, reports, schedules
 
-    for module in (schedules, calendar, api_schedules, attendance, media, reports):
+    for module in (schedules, calendar, api_schedules, attendance, media, reports, api_reports):
         app.register_blueprint(module.bp)
 
 

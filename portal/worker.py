@@ -4,8 +4,28 @@ consumer starts rather than by the first task it runs."""
 
 from portal import create_app
 from portal.extensions import huey
-from portal.tasks import accounts, delivery, events, install_app, media, sandbox, schedules, sweeper
+from portal.tasks import (
+    accounts,
+    delivery,
+    events,
+    install_app,
+    media,
+    reports,
+    sandbox,
+    schedules,
+    sweeper,
+)
 
 install_app(create_app(process="worker"))
 
-__all__ = ["accounts", "delivery", "events", "huey", "media", "sandbox", "schedules", "sweeper"]
+__all__ = [
+    "accounts",
+    "delivery",
+    "events",
+    "huey",
+    "media",
+    "reports",
+    "sandbox",
+    "schedules",
+    "sweeper",
+]

@@ -110,7 +110,7 @@ BROADCASTS = {
         "Sports day",
         [
             Sent("g4", "read", 5, 20, seen=True),
-            Sent("g5", "read", 5, 25),
+            Sent("g5", "delivered", 5),  # g5 reads nothing this month
             Sent("g6", "skipped", reason="opted out"),
         ],
     ),

@@ -88,12 +88,8 @@ class School(Timestamps, db.Model):
             name="fk_schools_summary_teacher_id_teachers",
         )
     )
-    summary_weekday: Mapped[int] = mapped_column(
-        sa.SmallInteger, default=6, server_default="6"
-    )
-    summary_at: Mapped[time] = mapped_column(
-        sa.Time, default=time(8, 0), server_default="08:00:00"
-    )
+    summary_weekday: Mapped[int] = mapped_column(sa.SmallInteger, default=6, server_default="6")
+    summary_at: Mapped[time] = mapped_column(sa.Time, default=time(8, 0), server_default="08:00:00")
     summary_sent_on: Mapped[date | None]
     # Set when Meta reports a quality, policy, token or payment problem: sending stops.
     sending_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -77,9 +77,7 @@ def lines(days: list[date], series: list[tuple[str, str, list[int]]], label_of):
         Series(
             key,
             label,
-            " ".join(
-                f"{_x(i, len(values))},{_y(value, top)}" for i, value in enumerate(values)
-            ),
+            " ".join(f"{_x(i, len(values))},{_y(value, top)}" for i, value in enumerate(values)),
         )
         for key, label, values in series
     ]
@@ -103,9 +101,22 @@ def columns(days: list[date], stacked: list[tuple[str, list[int]]], label_of):
         base, parts = 0, []
         for key, values in stacked:
             if values[i]:
-                parts.append((key, _y(base + values[i], top), round(_y(base, top) - _y(base + values[i], top), 1)))
+                parts.append(
+                    (
+                        key,
+                        _y(base + values[i], top),
+                        round(_y(base, top) - _y(base + values[i], top), 1),
+                    )
+                )
                 base += values[i]
         drawn.append(Column(round(LEFT + slot * i + slot * 0.15, 1), round(slot * 0.7, 1), parts))
     axis = _axis(days, top, label_of)
-    axis.labels = [(round(LEFT + slot * (i + 0.5), 1), label_of(days[i])) for i in sorted({0, len(days) // 2, len(days) - 1})] if days else []
+    axis.labels = (
+        [
+            (round(LEFT + slot * (i + 0.5), 1), label_of(days[i]))
+            for i in sorted({0, len(days) // 2, len(days) - 1})
+        ]
+        if days
+        else []
+    )
     return drawn, axis

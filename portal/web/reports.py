@@ -24,7 +24,11 @@ FUNNEL = (
     ("read", _l("Read")),
     ("acknowledged", _l("Seen")),
 )
-OUTCOMES = (("failed", _l("Failed")), ("skipped", _l("Skipped")), ("pending", _l("Still on its way")))
+OUTCOMES = (
+    ("failed", _l("Failed")),
+    ("skipped", _l("Skipped")),
+    ("pending", _l("Still on its way")),
+)
 PRESET_LABELS = {
     "month": _l("This month (BS)"),
     "last_month": _l("Last month (BS)"),
@@ -122,7 +126,13 @@ def _over_time(report: reach.Report, locale: str) -> dict:
         if key != "sent"
     ]
     drawn, axis = charts.lines(days, series, _label_of(report.period, locale))
-    return {"rows": buckets, "series": drawn, "axis": axis, "width": charts.WIDTH, "height": charts.HEIGHT}
+    return {
+        "rows": buckets,
+        "series": drawn,
+        "axis": axis,
+        "width": charts.WIDTH,
+        "height": charts.HEIGHT,
+    }
 
 
 def _subscriptions(found, period, locale: str) -> dict:

@@ -1,15 +1,17 @@
 """School settings for admins: names, WhatsApp number and token, quiet hours, teachers'
-permissions, sending after a pause, and the WhatsApp templates."""
+permissions, sending after a pause, the WhatsApp templates, and the reports' reach target
+and weekly summary."""
 
 from functools import partial
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import School
+from portal.models import School, Teacher
 from portal.services.common.refusals import SetupError
 from portal.services.schedules import summaries
 from portal.services.school import school_year, settings
@@ -22,6 +24,7 @@ from portal.tasks.sandbox import review_later
 from portal.web.editing import apply_form
 from portal.web.forms import SettingsForm
 from portal.web.htmx import render_page
+from portal.web.report_forms import ReportSettingsForm
 from portal.web.school_year_form import SchoolYearForm
 from portal.web.template_forms import TemplatesForm
 from portal.web.tenancy import admin_only, school_id
@@ -198,3 +201,40 @@ def update_school_year():
         flash(_("Settings saved.") if changes else _("Nothing changed."))
         return redirect(url_for(".school_year_settings"))
     return _year_page(form, _school(), status=422)
+
+
+def _reports_page(form, school, status=200):
+    form.set_teachers(
+        db.session.scalars(
+            sa.select(Teacher)
+            .where(Teacher.school_id == school.id, Teacher.active)
+            .order_by(Teacher.name, Teacher.id)
+        )
+    )
+    return render_page("settings/reports.html", form=form, school=school, status=status)
+
+
+@bp.get("/reports")
+@admin_only
+def report_settings():
+    school = _school()
+    data = {
+        "reach_target": school.reach_target,
+        "summary_teacher_id": school.summary_teacher_id or 0,
+        "summary_weekday": school.summary_weekday,
+        "summary_at": school.summary_at,
+    }
+    return _reports_page(ReportSettingsForm(data=data), school)
+
+
+@bp.post("/reports")
+@admin_only
+def update_report_settings():
+    school = _school()
+    form = ReportSettingsForm()
+    _reports_page(form, school)  # the teachers to choose from, before validating
+    saved, changes = apply_form(form, partial(settings.update_reports, school=school))
+    if saved:
+        flash(_("Settings saved.") if changes else _("Nothing changed."))
+        return redirect(url_for(".report_settings"))
+    return _reports_page(form, _school(), status=422)

@@ -17,7 +17,7 @@ from portal.whatsapp.outgoing import MAX_INTERACTIVE_BODY
 
 # Direct messages Sandesh starts itself (not replies): outside the reader's 24-hour window
 # they go as the reminder template.
-STAFF_ALERTS = ("absence_streak",)
+STAFF_ALERTS = ("absence_streak", "weekly_summary")
 
 
 class NoTemplate(Exception):

@@ -63,7 +63,8 @@ class Period:
     def label(self, locale: str) -> str:
         if self.preset in ("month", "last_month"):
             return dates.format_bs_month(self.first, locale)
-        return f"{dates.format_dual_date(self.first, locale)} – {dates.format_dual_date(self.last, locale)}"
+        first, last = (dates.format_dual_date(d, locale) for d in (self.first, self.last))
+        return f"{first} – {last}"
 
 
 def bs_month(day: date) -> tuple[date, date]:

@@ -158,7 +158,12 @@ def _broadcasts(report: reach.Report, locale: str):
 
 def _costs(report: reach.Report, locale: str):
     currency = report.school.currency
-    header = (_l("Category"), _l("Free"), _l("Charged"), _l("Cost (%(currency)s)", currency=currency))
+    header = (
+        _l("Category"),
+        _l("Free"),
+        _l("Charged"),
+        _l("Cost (%(currency)s)", currency=currency),
+    )
     rows = [
         [reasons.PRICING_CATEGORY_LABELS.get(c.category, c.category), c.free, c.paid, c.amount]
         for c in report.costs()

@@ -197,9 +197,7 @@ def refresh(limit: int = 500) -> int:
         db.session.scalars(sa.select(report_marks.c.broadcast_id).distinct().limit(limit))
     )
     if marked:
-        db.session.execute(
-            sa.delete(report_marks).where(report_marks.c.broadcast_id.in_(marked))
-        )
+        db.session.execute(sa.delete(report_marks).where(report_marks.c.broadcast_id.in_(marked)))
     never = list(
         db.session.scalars(
             sa.select(Broadcast.id)
@@ -210,7 +208,9 @@ def refresh(limit: int = 500) -> int:
     )
     ids = sorted(set(marked) | set(never))
     school_of = dict(
-        db.session.execute(sa.select(Broadcast.id, Broadcast.school_id).where(Broadcast.id.in_(ids)))
+        db.session.execute(
+            sa.select(Broadcast.id, Broadcast.school_id).where(Broadcast.id.in_(ids))
+        )
         .tuples()
         .all()
     )

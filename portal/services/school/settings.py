@@ -1,7 +1,7 @@
 """A school's own settings: names, its WhatsApp number, Business Account and token, quiet
 hours, what teachers may do, the largest photo and PDF it takes (below Meta's limits), what
-Meta charges it per message, and sending again after a pause (its templates:
-`wording.templates`)."""
+Meta charges it per message, sending again after a pause, and its reports' reach target
+and weekly summary (its templates: `wording.templates`)."""
 
 from datetime import time
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.models import School
+from portal.models import School, Teacher
 from portal.services.common import audit
 from portal.services.common.secrets import encrypt
 from portal.services.delivery import alerts
@@ -149,3 +149,44 @@ def resume_sending(*, school: School, user_id: int | None) -> bool:
     )
     alerts.resume_sending(school=school)
     return True
+
+
+REPORT_FIELDS = ("reach_target", "summary_teacher_id", "summary_weekday", "summary_at")
+
+
+def update_reports(
+    *,
+    school: School,
+    user_id: int | None,
+    reach_target: int,
+    summary_teacher_id: int,
+    summary_weekday: int,
+    summary_at: time,
+) -> dict:
+    """The reach target and the weekly summary (to one of the school's active teachers, or
+    nobody: 0), audited; returns every change."""
+    if not 50 <= reach_target <= 100:
+        raise Conflict(
+            "reach_target", _l("Choose from %(min)s to %(max)s percent.", min=50, max=100)
+        )
+    teacher_id = summary_teacher_id or None
+    if teacher_id is not None and not db.session.scalar(
+        sa.select(Teacher.id).where(
+            Teacher.id == teacher_id, Teacher.school_id == school.id, Teacher.active
+        )
+    ):
+        raise Conflict("summary_teacher_id", _l("Choose one of the school's teachers."))
+    if not 0 <= summary_weekday <= 6:
+        raise Conflict("summary_weekday", _l("Choose a day of the week."))
+    values = {
+        "reach_target": reach_target,
+        "summary_teacher_id": teacher_id,
+        "summary_weekday": summary_weekday,
+        "summary_at": summary_at,
+    }
+    changes = audit.diff(school, REPORT_FIELDS, values)
+    if changes:
+        audit.record(
+            school_id=school.id, user_id=user_id, action="settings.update", changes=changes
+        )
+    return changes
