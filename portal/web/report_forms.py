@@ -4,19 +4,20 @@ WhatsApp, on which day and at what Nepal time."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.web.forms import NumberField, TimeTextField
 
-WEEKDAYS = (  # Python's weekday numbers, in the order of a Nepali week (Sunday first)
-    (6, _l("Sunday")),
-    (0, _l("Monday")),
-    (1, _l("Tuesday")),
-    (2, _l("Wednesday")),
-    (3, _l("Thursday")),
-    (4, _l("Friday")),
-    (5, _l("Saturday")),
-)
+WEEKDAYS = [  # Python's weekday numbers, in the order of a Nepali week (Sunday first)
+    SelectChoice(6, _l("Sunday")),
+    SelectChoice(0, _l("Monday")),
+    SelectChoice(1, _l("Tuesday")),
+    SelectChoice(2, _l("Wednesday")),
+    SelectChoice(3, _l("Thursday")),
+    SelectChoice(4, _l("Friday")),
+    SelectChoice(5, _l("Saturday")),
+]
 
 
 class ReportSettingsForm(FlaskForm):
@@ -33,8 +34,8 @@ class ReportSettingsForm(FlaskForm):
 
     def set_teachers(self, teachers) -> None:
         """The school's active teachers to choose from, and nobody (0)."""
-        self.summary_teacher_id.choices = [(0, _l("Nobody (no weekly summary)"))] + [
-            (t.id, f"{t.name} ({t.phone})") for t in teachers
+        self.summary_teacher_id.choices = [SelectChoice(0, _l("Nobody (no weekly summary)"))] + [
+            SelectChoice(t.id, f"{t.name} ({t.phone})") for t in teachers
         ]
 
     def values(self) -> dict:

@@ -180,3 +180,35 @@ def test_operators_have_no_school_reports(portal, data):
 def test_signed_out_visitors_are_sent_to_sign_in(client, data):
     response = client.get("/reports/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_settings_set_the_reach_target_and_the_weekly_summary(db, portal, data):
+    portal.login(UserFactory(school=data.school, role="admin", language="en"))
+    page = portal.get("/settings/reports").get_data(as_text=True)
+    assert "Sita Thapa" in page and "Nobody (no weekly summary)" in page
+    form = {
+        "reach_target": "९०",
+        "summary_teacher_id": str(data.teacher.id),
+        "summary_weekday": "6",
+        "summary_at": "07:30",
+    }
+    response = portal.post("/settings/reports", form)
+    assert response.status_code == 302
+    db.session.expire_all()
+    school = db.session.get(type(data.school), data.school.id)
+    assert (school.reach_target, school.summary_teacher_id) == (90, data.teacher.id)
+    assert school.summary_at.strftime("%H:%M") == "07:30"
+    report = portal.get("/reports/").get_data(as_text=True)
+    assert "Target: 90.0% of guardians reached within 5 minutes." in report
+    bad = portal.post(
+        "/settings/reports", form | {"reach_target": "30", "summary_teacher_id": "999"}
+    )
+    assert bad.status_code == 422
+    assert "Choose from 50 to 100 percent." in bad.get_data(as_text=True)
+    assert "Not a valid choice" in bad.get_data(as_text=True) or "Choose one" in bad.get_data(
+        as_text=True
+    )
+
+
+def test_staff_cannot_change_report_settings(office, data):
+    assert office.get("/settings/reports").status_code == 403

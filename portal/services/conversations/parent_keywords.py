@@ -92,18 +92,20 @@ def act(*, message: InboundMessage, guardian: Guardian, school: School) -> str:
 def _set_subscription(
     guardian: Guardian, *, stopped: bool, at: datetime, by_office=False, answered=None
 ) -> bool:
-    """STOP or START as of `at`, unless a newer one was applied already (then kept for the
-    reports, with the broadcast it answered); whether it was."""
+    """STOP or START as of `at`, unless a newer one was applied already; whether it was. A
+    change is kept for the reports, with the broadcast it answered."""
     # Meta's timestamps are whole seconds: two in the same second go in arrival order.
     newer = sa.or_(
         Guardian.subscription_changed_at.is_(None), Guardian.subscription_changed_at <= at
     )
     values = {"opted_out_at": at if stopped else None, "subscription_changed_at": at}
+    was_out = guardian.opted_out_at is not None
     if not _update_if(guardian, newer, values):
         return False
-    subscriptions.record(
-        guardian=guardian, stopped=stopped, at=at, by_office=by_office, answered=answered
-    )
+    if stopped != was_out:  # a change, not a STOP repeated (or a START when already in)
+        subscriptions.record(
+            guardian=guardian, stopped=stopped, at=at, by_office=by_office, answered=answered
+        )
     return True
 
 
