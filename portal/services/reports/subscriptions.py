@@ -4,7 +4,7 @@ can show what made parents stop; and who is opted out now."""
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -32,8 +32,10 @@ def record(
 
 
 def last_received(guardian_id: int, at: datetime) -> int | None:
-    """The last broadcast that went to the guardian before a moment."""
+    """The last broadcast that went to the guardian before a moment (Meta's timestamps are
+    whole seconds: one that went within the same second counts)."""
     went = sa.func.coalesce(Delivery.accepted_at, Delivery.sent_at)
+    at = at + timedelta(seconds=1)
     return db.session.scalar(
         sa.select(Delivery.broadcast_id)
         .where(
