@@ -73,7 +73,7 @@ def test_switching_the_period(office, data):
     thirty = office.get("/reports/?calendar=ad&from=2026-11-03&to=2026-12-02")
     assert funnel_cells(thirty.get_data(as_text=True))["targeted"] == 17  # b3 too
     fragment = office.get("/reports/?period=30", htmx=True).get_data(as_text=True)
-    assert fragment.strip().startswith('<div id="report">') and "<html" not in fragment
+    assert fragment.strip().startswith('<div id="report"') and "<html" not in fragment
 
 
 def test_a_period_that_cannot_be_read_is_explained_in_the_readers_language(office, data):
