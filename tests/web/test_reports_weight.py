@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bench.page_weight import FIRST_VISIT_BUDGET, first_visit
-from portal.extensions import db
 from portal.models import Broadcast, Delivery
 from tests.factories import (
     ClassFactory,

@@ -1,8 +1,8 @@
 """Reports' summaries leave through the fake Graph API, as every message does."""
 
-from tests.services.conversations.conftest import phones, say  # noqa: F401  (fixtures)
-
 import pytest
+
+from tests.services.conversations.conftest import phones, say  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ the office's opt-out too. A STOP that changes nothing (already out, or older) is
 import sqlalchemy as sa
 
 from portal.models import Delivery, SubscriptionChange
-from portal.services.conversations import parent_keywords
 from portal.services.common import clock
+from portal.services.conversations import parent_keywords
 from tests.helpers import make_broadcast, start
 
 
