@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Broadcast, BroadcastTally, School, SchoolClass, Teacher, report_marks
@@ -127,6 +128,7 @@ def load(school: School, period: Period) -> Report:
                 Broadcast.started_at < period.end,
             )
             .order_by(Broadcast.started_at, Broadcast.id)
+            .options(selectinload(Broadcast.author_teacher))
         )
     )
     ids = [b.id for b in broadcasts]

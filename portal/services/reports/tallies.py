@@ -6,7 +6,7 @@ again, and a report counts the marked ones of its period afresh, so nothing it s
 older than the deliveries."""
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
@@ -39,8 +39,18 @@ class Counts:
     pending: int = 0
     prompt: int = 0
 
-    def __add__(self, other: "Counts") -> "Counts":
-        return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+    def __add__(self, other: "Counts") -> "Counts":  # written out: a year adds millions
+        return Counts(
+            self.targeted + other.targeted,
+            self.sent + other.sent,
+            self.delivered + other.delivered,
+            self.read + other.read,
+            self.acknowledged + other.acknowledged,
+            self.failed + other.failed,
+            self.skipped + other.skipped,
+            self.pending + other.pending,
+            self.prompt + other.prompt,
+        )
 
     @property
     def messaged(self) -> int:
@@ -92,6 +102,9 @@ def count(broadcast_ids: list[int]) -> dict[int, Tally]:
 
 
 def _count(ids: list[int]) -> dict[int, Tally]:
+    """Deliveries alike (status, Seen, within the window, classes, charge) are counted
+    together, then added to each scope once: a broadcast's thousands of rows fall into a
+    few dozen kinds."""
     broadcasts = db.session.execute(
         sa.select(Broadcast.id, Broadcast.school_id, Broadcast.started_at).where(
             Broadcast.id.in_(ids)
@@ -99,27 +112,52 @@ def _count(ids: list[int]) -> dict[int, Tally]:
     ).all()
     classes = _classes_of({school_id for _, school_id, _ in broadcasts})
     started = {bid: at for bid, _, at in broadcasts}
-    tallies = {bid: Tally() for bid in started}
+    alike: Counter = Counter()
     seconds: dict[int, list[int]] = defaultdict(list)
+    places_of: dict[tuple, tuple] = {}
     rows = db.session.execute(
         sa.select(*_ROW).where(Delivery.broadcast_id.in_(ids), Delivery.first_id.is_(None))
     )
     for row in rows:
-        one, took = _one(row, started[row.broadcast_id])
-        tally = tallies[row.broadcast_id]
-        tally.school += one
-        places = {classes[sid] for sid in row.student_ids or () if sid in classes}
-        for class_id in {class_id for class_id, _ in places}:
-            tally.classes[class_id] += one
-        for grade in {grade for _, grade in places}:
-            tally.grades[grade] += one
+        took = _took(row, started[row.broadcast_id])
         if took is not None:
             seconds[row.broadcast_id].append(took)
-        _charge(tally, row)
+        kids = tuple(row.student_ids or ())
+        places = places_of.get(kids)
+        if places is None:
+            places = places_of[kids] = _places(kids, classes)
+        alike[
+            (
+                row.broadcast_id,
+                row.status,
+                row.acknowledged_at is not None,
+                _prompt(took),
+                places,
+                _charge_key(row),
+            )
+        ] += 1
+    tallies = {bid: Tally() for bid in started}
+    for (bid, status, seen, prompt, (class_ids, grades), charge), n in alike.items():
+        one = _counts(status, seen, prompt, n)
+        tally = tallies[bid]
+        tally.school += one
+        for class_id in class_ids:
+            tally.classes[class_id] += one
+        for grade in grades:
+            tally.grades[grade] += one
+        if charge is not None:
+            counted = tally.charges.setdefault(charge[0], {"free": 0, "paid": 0})
+            counted[charge[1]] += n
     for bid, tally in tallies.items():
         ordered = sorted(seconds[bid])
         tally.p50_seconds, tally.p95_seconds = percentile(ordered, 0.5), percentile(ordered, 0.95)
     return tallies
+
+
+def _places(kids: tuple, classes: dict) -> tuple[tuple, tuple]:
+    """The classes and grades of a delivery's children, each once."""
+    found = {classes[sid] for sid in kids if sid in classes}
+    return tuple(sorted({c for c, _ in found})), tuple(sorted({g for _, g in found}))
 
 
 def _classes_of(school_ids: set[int]) -> dict[int, tuple[int, int]]:
@@ -132,34 +170,38 @@ def _classes_of(school_ids: set[int]) -> dict[int, tuple[int, int]]:
     return {sid: (class_id, grade) for sid, class_id, grade in rows}
 
 
-def _one(row, started: datetime | None) -> tuple[Counts, int | None]:
-    """One delivery as counts, and the seconds it took to reach the phone (if it did)."""
-    status = row.status
+def _took(row, started: datetime | None) -> int | None:
+    """Seconds from the start of sending to the phone, for a delivery that got there."""
     reached = row.delivered_at or row.read_at
-    took = None
-    if status in DELIVERED and reached is not None and started is not None:
-        took = max(0, int((reached - started).total_seconds()))
-    one = Counts(
-        targeted=1,
-        sent=int(status in SENT),
-        delivered=int(status in DELIVERED),
-        read=int(status == "read"),
-        acknowledged=int(row.acknowledged_at is not None),
-        failed=int(status == "failed"),
-        skipped=int(status in SKIPPED),
-        pending=int(status not in SENT and status not in SKIPPED and status != "failed"),
-        prompt=int(took is not None and took <= REACH_WINDOW.total_seconds()),
-    )
-    return one, took
+    if row.status not in DELIVERED or reached is None or started is None:
+        return None
+    return max(0, int((reached - started).total_seconds()))
 
 
-def _charge(tally: Tally, row) -> None:
+def _prompt(took: int | None) -> bool:
+    return took is not None and took <= REACH_WINDOW.total_seconds()
+
+
+def _charge_key(row) -> tuple[str, str] | None:
+    """What Meta charged for it: (category, "free" or "paid"), if it said."""
     if row.pricing_type is None:
-        return
-    category = row.pricing_category or "?"
-    kind = "free" if row.pricing_type in FREE_TYPES else "paid"
-    counted = tally.charges.setdefault(category, {"free": 0, "paid": 0})
-    counted[kind] += 1
+        return None
+    return row.pricing_category or "?", "free" if row.pricing_type in FREE_TYPES else "paid"
+
+
+def _counts(status: str, seen: bool, prompt: bool, n: int) -> Counts:
+    """`n` deliveries alike as counts."""
+    return Counts(
+        targeted=n,
+        sent=n * (status in SENT),
+        delivered=n * (status in DELIVERED),
+        read=n * (status == "read"),
+        acknowledged=n * seen,
+        failed=n * (status == "failed"),
+        skipped=n * (status in SKIPPED),
+        pending=n * (status not in SENT and status not in SKIPPED and status != "failed"),
+        prompt=n * prompt,
+    )
 
 
 def store(tallies: dict[int, Tally], school_of: dict[int, int]) -> None:
@@ -171,6 +213,7 @@ def store(tallies: dict[int, Tally], school_of: dict[int, int]) -> None:
     rows = []
     for bid, tally in tallies.items():
         common = {"broadcast_id": bid, "school_id": school_of[bid], "computed_at": now}
+        common |= {"p50_seconds": None, "p95_seconds": None, "charges": None}
         rows.append(
             common
             | _values(tally.school)
@@ -182,7 +225,7 @@ def store(tallies: dict[int, Tally], school_of: dict[int, int]) -> None:
                 common | _values(c) | {"scope": scope, "scope_id": key}
                 for key, c in counted.items()
             ]
-    db.session.execute(sa.insert(BroadcastTally), rows)
+    db.session.execute(sa.insert(BroadcastTally.__table__), rows)  # Core: many rows at once
 
 
 def _values(counts: Counts) -> dict[str, int]:
