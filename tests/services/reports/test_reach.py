@@ -198,3 +198,19 @@ def test_in_nepali_the_reader_is_told_in_nepali(app):
         pytest.raises(periods.PeriodError, match="यस्तो दिन छैन: 2083-13-01।"),
     ):
         periods.read({"from": "2083-13-01", "calendar": "bs"}, TODAY)
+
+
+def test_the_tally_task_counts_what_changed(db, data):
+    from portal.tasks.reports import refresh_tallies
+
+    assert refresh_tallies.call_local() == 5
+    assert refresh_tallies.call_local() == 0  # nothing changed since
+    b2 = data.broadcasts["b2"]
+    pending = db.session.scalar(
+        sa.select(Delivery).where(Delivery.broadcast_id == b2.id, Delivery.status == "pending")
+    )
+    pending.status = "failed"
+    db.session.commit()
+    assert refresh_tallies.call_local() == 1
+    db.session.expire_all()
+    assert db.session.get(BroadcastTally, (b2.id, "school", 0)).failed == 1
