@@ -110,32 +110,8 @@ def _count(ids: list[int]) -> dict[int, Tally]:
             Broadcast.id.in_(ids)
         )
     ).all()
-    classes = _classes_of({school_id for _, school_id, _ in broadcasts})
     started = {bid: at for bid, _, at in broadcasts}
-    alike: Counter = Counter()
-    seconds: dict[int, list[int]] = defaultdict(list)
-    places_of: dict[tuple, tuple] = {}
-    rows = db.session.execute(
-        sa.select(*_ROW).where(Delivery.broadcast_id.in_(ids), Delivery.first_id.is_(None))
-    )
-    for row in rows:
-        took = _took(row, started[row.broadcast_id])
-        if took is not None:
-            seconds[row.broadcast_id].append(took)
-        kids = tuple(row.student_ids or ())
-        places = places_of.get(kids)
-        if places is None:
-            places = places_of[kids] = _places(kids, classes)
-        alike[
-            (
-                row.broadcast_id,
-                row.status,
-                row.acknowledged_at is not None,
-                _prompt(took),
-                places,
-                _charge_key(row),
-            )
-        ] += 1
+    alike, seconds = _alike(ids, started, _classes_of({school for _, school, _ in broadcasts}))
     tallies = {bid: Tally() for bid in started}
     for (bid, status, seen, prompt, (class_ids, grades), charge), n in alike.items():
         one = _counts(status, seen, prompt, n)
@@ -152,6 +128,28 @@ def _count(ids: list[int]) -> dict[int, Tally]:
         ordered = sorted(seconds[bid])
         tally.p50_seconds, tally.p95_seconds = percentile(ordered, 0.5), percentile(ordered, 0.95)
     return tallies
+
+
+def _alike(ids: list[int], started: dict, classes: dict) -> tuple[Counter, dict]:
+    """The broadcasts' deliveries counted by kind, and each one's seconds to the phone."""
+    alike: Counter = Counter()
+    seconds: dict[int, list[int]] = defaultdict(list)
+    places_of: dict[tuple, tuple] = {}
+    rows = db.session.execute(
+        sa.select(*_ROW).where(Delivery.broadcast_id.in_(ids), Delivery.first_id.is_(None))
+    )
+    for row in rows:
+        took = _took(row, started[row.broadcast_id])
+        if took is not None:
+            seconds[row.broadcast_id].append(took)
+        kids = tuple(row.student_ids or ())
+        places = places_of.get(kids)
+        if places is None:
+            places = places_of[kids] = _places(kids, classes)
+        seen = row.acknowledged_at is not None
+        key = (row.broadcast_id, row.status, seen, _prompt(took), places, _charge_key(row))
+        alike[key] += 1
+    return alike, seconds
 
 
 def _places(kids: tuple, classes: dict) -> tuple[tuple, tuple]:

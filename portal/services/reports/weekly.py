@@ -81,45 +81,40 @@ def _n(value: int, lang: str) -> str:
 def text(school: School, period: Period, lang: str) -> str:
     """The summary in the reader's language (call within force_locale(lang))."""
     report = reach.load(school, period)
-    funnel, messaged = report.funnel, report.funnel.messaged
     changes = subscriptions.load(school.id, period)
-    first, last = (
-        dates.format_dual_date(period.first, lang),
-        dates.format_dual_date(period.last, lang),
-    )
+    first, last = (dates.format_dual_date(d, lang) for d in (period.first, period.last))
+    sent = len(report.lines)
     lines = [
         _("Weekly summary from %(school)s", school=school.display_name(lang)),
         f"{first} – {last}",
-        ngettext(
-            "%(count)s notice sent.",
-            "%(count)s notices sent.",
-            len(report.lines),
-            count=_n(len(report.lines), lang),
-        ),
-    ]
-    if report.lines:
-        lines.append(
-            _(
-                "Delivered: %(delivered)s · Read: %(read)s · Seen: %(seen)s",
-                delivered=_share(funnel.delivered, messaged, lang),
-                read=_share(funnel.read, messaged, lang),
-                seen=_share(funnel.acknowledged, messaged, lang),
-            )
-        )
-        least = _least_reached(report, lang)
-        if least:
-            lines.append(_("Least reached: %(classes)s", classes=", ".join(least)))
-        if funnel.failed:
-            lines.append(_("Failed: %(count)s messages.", count=_n(funnel.failed, lang)))
-    lines.append(
+        ngettext("%(count)s notice sent.", "%(count)s notices sent.", sent, count=_n(sent, lang)),
+        *(_reach_lines(report, lang) if sent else ()),
         _(
             "New opt-outs: %(stopped)s · Started again: %(started)s",
             stopped=_n(changes.stopped, lang),
             started=_n(changes.started, lang),
-        )
-    )
-    lines.append(_("The full report is on the Reports page of Sandesh."))
+        ),
+        _("The full report is on the Reports page of Sandesh."),
+    ]
     return "\n".join(lines)
+
+
+def _reach_lines(report: reach.Report, lang: str) -> list[str]:
+    funnel, messaged = report.funnel, report.funnel.messaged
+    lines = [
+        _(
+            "Delivered: %(delivered)s · Read: %(read)s · Seen: %(seen)s",
+            delivered=_share(funnel.delivered, messaged, lang),
+            read=_share(funnel.read, messaged, lang),
+            seen=_share(funnel.acknowledged, messaged, lang),
+        )
+    ]
+    least = _least_reached(report, lang)
+    if least:
+        lines.append(_("Least reached: %(classes)s", classes=", ".join(least)))
+    if funnel.failed:
+        lines.append(_("Failed: %(count)s messages.", count=_n(funnel.failed, lang)))
+    return lines
 
 
 def _least_reached(report: reach.Report, lang: str) -> list[str]:
