@@ -13,7 +13,7 @@ from portal.services.reports import guardians, periods, reach, subscriptions, ta
 from portal.services.wording.parent_messages import KIND_LABELS
 from portal.web import charts
 from portal.web.htmx import render_page
-from portal.web.tenancy import school_id, school_member
+from portal.web.tenancy import roster_editor, school_id
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -47,7 +47,7 @@ def period_or_error() -> tuple[periods.Period, str | None]:
 
 
 @bp.get("/")
-@school_member
+@roster_editor
 def index():
     school = db.session.get(School, school_id())
     period, error = period_or_error()
@@ -146,7 +146,7 @@ def _subscriptions(found, period, locale: str) -> dict:
 
 
 @bp.get("/<name>.csv")
-@school_member
+@roster_editor
 def table_csv(name):
     if name not in tables.NAMES:
         abort(404)

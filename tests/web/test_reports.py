@@ -212,3 +212,9 @@ def test_settings_set_the_reach_target_and_the_weekly_summary(db, portal, data):
 
 def test_staff_cannot_change_report_settings(office, data):
     assert office.get("/settings/reports").status_code == 403
+
+
+def test_teachers_signed_in_to_the_portal_do_not_see_reports(portal, data):
+    portal.login(UserFactory(school=data.school, role="teacher", language="en"))
+    assert portal.get("/reports/").status_code == 403
+    assert 'href="/reports/"' not in portal.get("/").get_data(as_text=True)
