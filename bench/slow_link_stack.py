@@ -69,7 +69,11 @@ def photo_notice() -> int:
         school = db.session.get(School, admin.school_id)
         photo = media_samples.photo(4000, 3000, quality=90)
         media = files.accept(
-            school=school, data=photo, filename="sports-day.jpg", declared="image/jpeg", source="portal"
+            school=school,
+            data=photo,
+            filename="sports-day.jpg",
+            declared="image/jpeg",
+            source="portal",
         )
         broadcast = broadcasts.create_broadcast(
             school=school,

@@ -1,8 +1,9 @@
 """A school's photos and PDFs for its portal pages: the file and a photo's thumbnail, each
 only to the school's own users (another school's id is a 404), cached by the browser for
-good (a file's content never changes under its id)."""
+good (a file's content never changes under its id). They vary on the session cookie, so a
+browser checks again after a new sign-in: its content hash as ETag makes that a 304."""
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 
 from portal.services.media import files
 from portal.web.tenancy import school_id, school_member
@@ -15,8 +16,9 @@ CACHED = "private, max-age=31536000, immutable"
 @school_member
 def show(media_id: int):
     media = files.of_school(school_id(), media_id) or abort(404)
-    response = Response(files.read(media), mimetype=media.mime_type)
-    response.headers["Cache-Control"] = CACHED
+    if unchanged := _not_modified(media.sha256):
+        return unchanged
+    response = _cached(Response(files.read(media), mimetype=media.mime_type), media.sha256)
     disposition = "inline" if media.kind == "image" else "attachment"
     response.headers.set("Content-Disposition", disposition, filename=media.filename)
     return response
@@ -28,9 +30,24 @@ def thumb(media_id: int):
     media = files.of_school(school_id(), media_id) or abort(404)
     if media.thumb_sha256 is None:
         abort(404)
-    response = Response(files.read(media, thumb=True), mimetype="image/jpeg")
+    if unchanged := _not_modified(media.thumb_sha256):
+        return unchanged
+    return _cached(
+        Response(files.read(media, thumb=True), mimetype="image/jpeg"), media.thumb_sha256
+    )
+
+
+def _cached(response: Response, sha256: str) -> Response:
     response.headers["Cache-Control"] = CACHED
+    response.set_etag(sha256[:32])
     return response
+
+
+def _not_modified(sha256: str) -> Response | None:
+    """A 304 when the browser already holds this content (read from storage only if not)."""
+    if not request.if_none_match.contains(sha256[:32]):
+        return None
+    return _cached(Response(status=304), sha256)
 
 
 @bp.app_template_filter("filesize")
