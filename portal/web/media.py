@@ -1,11 +1,12 @@
-"""A school's photos and PDFs for its portal pages: the file and a photo's thumbnail, each
-only to the school's own users (another school's id is a 404), cached by the browser for
-good (a file's content never changes under its id). They vary on the session cookie, so a
-browser checks again after a new sign-in: its content hash as ETag makes that a 304."""
+"""A school's photos and PDFs for its portal pages: the file, a photo's thumbnail and a
+smaller one for lists, each only to the school's own users (another school's id is a 404),
+cached by the browser for good (a file's content never changes under its id). They vary on
+the session cookie, so a browser checks again after a new sign-in: the content hash as ETag
+makes that a 304."""
 
 from flask import Blueprint, Response, abort, request
 
-from portal.services.media import files
+from portal.services.media import files, inspect
 from portal.web.tenancy import school_id, school_member
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -27,14 +28,26 @@ def show(media_id: int):
 @bp.get("/<int:media_id>/thumb")
 @school_member
 def thumb(media_id: int):
+    return _thumb(media_id, small=False)
+
+
+@bp.get("/<int:media_id>/thumb/small")
+@school_member
+def small_thumb(media_id: int):
+    """For lists, where a row shows the photo 40 px high (made from the thumbnail)."""
+    return _thumb(media_id, small=True)
+
+
+def _thumb(media_id: int, *, small: bool):
     media = files.of_school(school_id(), media_id) or abort(404)
     if media.thumb_sha256 is None:
         abort(404)
-    if unchanged := _not_modified(media.thumb_sha256):
+    version = media.thumb_sha256[:31] + ("s" if small else "")
+    if unchanged := _not_modified(version):
         return unchanged
-    return _cached(
-        Response(files.read(media, thumb=True), mimetype="image/jpeg"), media.thumb_sha256
-    )
+    data = files.read(media, thumb=True)
+    body = inspect.small_thumbnail(data) if small else data
+    return _cached(Response(body, mimetype="image/jpeg"), version)
 
 
 def _cached(response: Response, sha256: str) -> Response:

@@ -3,11 +3,13 @@ again, whoever is signed in (no Vary: Cookie, no Set-Cookie); pages that name no
 would revalidate; photos answered 304 when asked again. bench.slow_link times the same in
 Chromium on an emulated 2G link."""
 
+import io
 import re
 from html.parser import HTMLParser
 
 import brotli
 import pytest
+from PIL import Image
 
 from portal.services.media import files
 from tests import media_samples
@@ -122,7 +124,7 @@ def test_a_photo_asked_for_again_is_a_304(admin_portal, school, db):
         source="portal",
     )
     db.session.commit()
-    for url in (f"/media/{media.id}", f"/media/{media.id}/thumb"):
+    for url in (f"/media/{media.id}", f"/media/{media.id}/thumb", f"/media/{media.id}/thumb/small"):
         first = admin_portal.get(url)
         assert first.status_code == 200
         assert directives(first) == {"private", "max-age=31536000", "immutable"}
@@ -131,3 +133,27 @@ def test_a_photo_asked_for_again_is_a_304(admin_portal, school, db):
         assert directives(again) == directives(first)
         changed = admin_portal.get(url, headers={"If-None-Match": '"something-else"'})
         assert changed.status_code == 200 and changed.get_data() == first.get_data()
+
+
+def test_a_list_shows_a_photo_from_a_thumbnail_a_third_the_size(admin_portal, school, db):
+    media = files.accept(
+        school=school,
+        data=media_samples.photo(1600, 1200, quality=90),
+        filename="sports-day.jpg",
+        declared="image/jpeg",
+        source="portal",
+    )
+    db.session.commit()
+    thumb = admin_portal.get(f"/media/{media.id}/thumb").get_data()
+    small = admin_portal.get(f"/media/{media.id}/thumb/small")
+    assert small.mimetype == "image/jpeg"
+    assert max(Image.open(io.BytesIO(small.get_data())).size) == 96
+    assert len(small.get_data()) * 2 < len(thumb)
+    assert small.headers["ETag"] != admin_portal.get(f"/media/{media.id}/thumb").headers["ETag"]
+
+
+def test_pages_are_compressed_at_brotli_level_5(admin_portal):
+    with admin_portal.get("/students/", headers={"Accept-Encoding": "br"}) as response:
+        plain = brotli.decompress(response.get_data())
+        assert len(response.get_data()) <= len(brotli.compress(plain, quality=5))
+        assert len(response.get_data()) < len(brotli.compress(plain, quality=4))
