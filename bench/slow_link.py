@@ -43,7 +43,8 @@ WATCH_SEARCH = """() => {
   document.body.addEventListener("htmx:afterSwap", () => { t.swapped ??= performance.now(); });
 }"""
 NAVIGATION = """() => { const n = performance.getEntriesByType("navigation")[0];
-  return [n.domContentLoadedEventEnd / 1000, n.loadEventEnd / 1000]; }"""
+  return [n.domContentLoadedEventEnd, n.loadEventEnd, n.requestStart, n.responseStart,
+          n.responseEnd].map((ms) => ms / 1000); }"""
 
 
 def floor(requests: list[Request]) -> float:
@@ -60,13 +61,14 @@ class Visit:
     seconds: float  # to DOMContentLoaded
     load: float
     requests: list[Request]
+    page_times: tuple = ()  # the page's request sent, first byte, last byte
 
 
 def visit(page, requests: Requests, path: str) -> Visit:
     page.goto(path, wait_until="load")
     page.wait_for_load_state("networkidle")
-    dcl, load = page.evaluate(NAVIGATION)
-    return Visit(dcl, load, requests.take())
+    dcl, load, *page_times = page.evaluate(NAVIGATION)
+    return Visit(dcl, load, requests.take(), tuple(page_times))
 
 
 def throttled_page(browser, base: str, state: dict):
@@ -160,7 +162,8 @@ def show_visit(label: str, shown: Visit, listed: bool) -> None:
     print(
         f"  {label:30} DOMContentLoaded {shown.seconds:.3f} s (load {shown.load:.3f} s), "
         f"{len(sent)} request(s), {sum(r.bytes for r in sent):,} B; "
-        f"floor {floor(shown.requests):.3f} s"
+        f"floor {floor(shown.requests):.3f} s; the page sent at %.3f, first byte %.3f, "
+        "last %.3f s" % shown.page_times
     )
     if listed:
         for request in shown.requests:
