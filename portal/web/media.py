@@ -42,25 +42,28 @@ def _thumb(media_id: int, *, small: bool):
     media = files.of_school(school_id(), media_id) or abort(404)
     if media.thumb_sha256 is None:
         abort(404)
-    version = media.thumb_sha256[:31] + ("s" if small else "")
-    if unchanged := _not_modified(version):
+    tag = media.thumb_sha256[:32]
+    if small:  # made from the thumbnail at this size: a new size is a new tag
+        tag = f"{tag[:24]}-small{inspect.SMALL_THUMB_SIDE}"
+    if unchanged := _not_modified(tag):
         return unchanged
     data = files.read(media, thumb=True)
     body = inspect.small_thumbnail(data) if small else data
-    return _cached(Response(body, mimetype="image/jpeg"), version)
+    return _cached(Response(body, mimetype="image/jpeg"), tag)
 
 
-def _cached(response: Response, sha256: str) -> Response:
+def _cached(response: Response, tag: str) -> Response:
+    """Kept by the browser for good, with the content's tag (its hash) to check it by."""
     response.headers["Cache-Control"] = CACHED
-    response.set_etag(sha256[:32])
+    response.set_etag(tag[:32])
     return response
 
 
-def _not_modified(sha256: str) -> Response | None:
+def _not_modified(tag: str) -> Response | None:
     """A 304 when the browser already holds this content (read from storage only if not)."""
-    if not request.if_none_match.contains(sha256[:32]):
+    if not request.if_none_match.contains(tag[:32]):
         return None
-    return _cached(Response(status=304), sha256)
+    return _cached(Response(status=304), tag)
 
 
 @bp.app_template_filter("filesize")

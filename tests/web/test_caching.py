@@ -48,6 +48,10 @@ def static_urls(portal, page="/students/") -> list[str]:
     return links["stylesheet"] + links["script"]
 
 
+def static_urls_anonymous(client) -> dict[str, list[str]]:
+    return fetched(client.get("/login").get_data(as_text=True))
+
+
 def test_hashed_static_files_are_kept_a_year_whoever_is_signed_in(admin_portal):
     urls = static_urls(admin_portal)
     assert urls and all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in urls), urls
@@ -87,10 +91,6 @@ def test_static_files_are_compressed_at_brotli_s_best(client, app):
         assert response.headers["Content-Encoding"] == "gzip"
     with client.get(url) as response:
         assert "Content-Encoding" not in response.headers and response.get_data() == plain
-
-
-def static_urls_anonymous(client) -> dict[str, list[str]]:
-    return fetched(client.get("/login").get_data(as_text=True))
 
 
 @pytest.mark.parametrize("page", PAGES)
