@@ -4,7 +4,8 @@ up, 300 ms round trip), against the Procfile's web line (gunicorn) with the demo
     .venv/bin/python -m bench.slow_link [--rounds 5] [--page reports=/reports/ ...]
 
 For each page: a first visit (a fresh browser context: empty cache, signed in as the demo
-school's admin) and a repeat visit (the same context, after about:blank), each timed to
+school's admin), a repeat visit (the same context, after about:blank) and one after
+signing in again (the same cache, another session's cookie), each timed to
 DOMContentLoaded; then, on the students page, one search as a person types it (one
 letter, the input's `delay:300ms` debounce, then the request). Every request is printed
 with its status, bytes on the wire and whether the cache answered it, beside the physical
@@ -52,7 +53,7 @@ def floor(requests: list[Request]) -> float:
     and scripts; for a search, its one request): a round trip for the page, one more if it
     needed other files (fetched side by side), and their bytes at 250 kbit/s."""
     sent = [r for r in network(requests) if r.kind in ("Document", "Stylesheet", "Script", "XHR")]
-    depth = 1 + any(r is not sent[0] for r in sent[1:]) if sent else 0
+    depth = (1 + (len(sent) > 1)) if sent else 0
     return depth * RTT + sum(r.bytes for r in sent) / DOWN
 
 
