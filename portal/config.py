@@ -211,6 +211,10 @@ def load(env=os.environ, process: str = "web") -> dict:
             "image/svg+xml",
         ],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
+        # Pages and fragments (static files are compressed once, at brotli's best): level 5
+        # takes a tenth off level 4's bytes (the students page 2,959 -> 2,621) in the same
+        # 0.6 ms; from 6 up it costs more time for almost nothing.
+        "COMPRESS_BR_LEVEL": 5,
         "COMPRESS_MIN_SIZE": 256,
         "COMPRESS_STREAMS": False,
         "SEND_FILE_MAX_AGE_DEFAULT": 0,

@@ -23,6 +23,7 @@ LONG_SIDE = 1600  # pixels: sharp on a phone, small on the wire
 TARGET_BYTES = 300 * 1024  # what a parent on 2G should download at most, where possible
 QUALITIES = (80, 70, 60)
 THUMB_SIDE = 240
+SMALL_THUMB_SIDE = 96  # a list shows a photo 40 px high: sharp on a phone, a third the bytes
 MAX_PIXELS = 60_000_000  # a larger "photo" is a decompression bomb, not a camera's
 PDF_TYPE = "application/pdf"
 GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
@@ -147,6 +148,13 @@ def thumbnail(picture: Image.Image) -> bytes:
     """A small JPEG for the portal's lists and previews."""
     small = picture.copy()
     small.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return _save(small, "JPEG", quality=70, optimize=True)
+
+
+def small_thumbnail(thumb: bytes) -> bytes:
+    """The thumbnail smaller still, for a broadcast's row in a list (a third of its bytes)."""
+    small = Image.open(io.BytesIO(thumb))
+    small.thumbnail((SMALL_THUMB_SIDE, SMALL_THUMB_SIDE), Image.Resampling.LANCZOS)
     return _save(small, "JPEG", quality=70, optimize=True)
 
 
