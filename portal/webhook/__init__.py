@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import csrf, db
-from portal.services.conversations import events
-from portal.tasks.events import process_event
+from portal.tasks.events import wake_drainer
+from portal.webhook import storing
 from portal.whatsapp import signature
 
 bp = Blueprint("webhook", __name__, url_prefix="/webhooks")
@@ -38,8 +38,7 @@ def receive():
     if not secret or not signature.verify(body, request.headers.get("X-Hub-Signature-256"), secret):
         return {"error": {"code": "bad_signature", "message": "signature does not match"}}, 401
     try:
-        event_id = events.store(body)
-        db.session.commit()
+        event_id = storing.store_committed(body)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not store a webhook event; Meta will retry")
@@ -49,8 +48,9 @@ def receive():
 
 
 def _enqueue(event_id: int) -> None:
-    """Wake a worker; if the queue is down the sweeper finds the stored event later."""
+    """Wake a drainer (unless one was just woken, which takes this event too); if the queue
+    is down the sweeper finds the stored event later."""
     try:
-        process_event(event_id)
+        wake_drainer()
     except Exception:  # the event is safe in the database; only the wake-up was lost
         log.exception("could not enqueue webhook event %s; the sweeper will", event_id)
