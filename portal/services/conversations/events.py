@@ -4,6 +4,7 @@ Every effect is idempotent (unique wamids, forward-only statuses), so an event p
 (Meta's retries, the sweeper after a crash) changes nothing the second time.
 """
 
+import contextlib
 import dataclasses
 import logging
 from datetime import timedelta
@@ -30,8 +31,7 @@ def store(body: bytes, *, source: str = "meta", connection: sa.Connection | None
     before the 200), or on the caller's `connection` through one prepared statement: in
     autocommit, one round trip that is its own commit (`webhook.storing`)."""
     if connection is not None:
-        params = {"body": body, "source": source, "received_at": clock.now()}
-        return connection.exec_driver_sql(_stored_by(connection), params).scalar_one()
+        return _store_on(connection, {"body": body, "source": source, "received_at": clock.now()})
     statement = (
         sa.insert(WebhookEvent)
         .values(
@@ -51,6 +51,20 @@ _STORE = (
     "INSERT INTO webhook_events (body, source, status, attempts, received_at)"
     " VALUES ({}, {}, 'pending', 0, {}) RETURNING id"
 )
+
+
+def _store_on(connection: sa.Connection, params: dict) -> int:
+    """Straight on the driver's cursor: for one small row, a result object costs more."""
+    statement = _stored_by(connection)
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with contextlib.closing(connection.connection.cursor()) as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchone()[0]
+    except dbapi_error as error:
+        raise sa.exc.DBAPIError.instance(
+            statement, params, error, dbapi_error, hide_parameters=True
+        ) from error
 
 
 def _stored_by(connection: sa.Connection) -> str:
