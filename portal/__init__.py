@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         students,
         teachers,
     )
+    from portal.webhook import intake
 
     for module in (
         health,
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     register_school_year(app)
+    intake.install(app)  # its POST answered before Flask's request machinery
 
 
 def register_school_year(app: Flask) -> None:

@@ -29,22 +29,34 @@ def verify():
     return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
 
 
+RECEIVED = {"status": "received"}
+BAD_SIGNATURE = {"error": {"code": "bad_signature", "message": "signature does not match"}}
+UNAVAILABLE = {"error": {"code": "unavailable", "message": "not stored; retry"}}
+
+
 @bp.post("/whatsapp")
 @csrf.exempt
 def receive():
-    """Check the signature over the raw bytes, keep the body, then answer 200."""
+    """Check the signature over the raw bytes, keep the body, then answer 200 (most posts
+    are answered before Flask by `intake`, through the same `accept`)."""
     body = request.get_data(cache=False)  # raw bytes: re-serialised JSON would not verify
+    return accept(body, request.headers.get("X-Hub-Signature-256"))
+
+
+def accept(body: bytes, signed: str | None) -> tuple[dict, int]:
+    """The answer to a posted body: 401 unless `signed` signs exactly these bytes; 503 when
+    it could not be stored (Meta retries); else 200, once it is stored and committed."""
     secret = current_app.config["WHATSAPP_APP_SECRET"] or ""
-    if not secret or not signature.verify(body, request.headers.get("X-Hub-Signature-256"), secret):
-        return {"error": {"code": "bad_signature", "message": "signature does not match"}}, 401
+    if not secret or not signature.verify(body, signed, secret):
+        return BAD_SIGNATURE, 401
     try:
         event_id = storing.store_committed(body)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not store a webhook event; Meta will retry")
-        return {"error": {"code": "unavailable", "message": "not stored; retry"}}, 503
+        return UNAVAILABLE, 503
     _enqueue(event_id)
-    return {"status": "received"}, 200
+    return RECEIVED, 200
 
 
 def _enqueue(event_id: int) -> None:
