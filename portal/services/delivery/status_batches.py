@@ -135,7 +135,8 @@ def _each(together, one, rows: dict[int, dict]) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(together, {name: [row[name] for row in ordered] for name in ordered[0]})
     else:
-        db.session.execute(one, ordered)
+        for row in ordered:  # (its IN lists cannot go to executemany)
+            db.session.execute(one, row)
 
 
 def _unnested(**types) -> sa.Subquery:
