@@ -84,13 +84,19 @@ def _deliveries_of(run) -> list[sa.Row | None]:
         delivery = by_wamid.get(update.wamid)
         if delivery is None:
             delivery = by_id.get(statuses.delivery_id_from_callback(update.callback_data))
-            if delivery is not None and (
-                delivery.wamid is not None
-                or given.setdefault(delivery.id, update.wamid) != update.wamid
-            ):
+            if delivery is not None and not _believed(delivery, update.wamid, given):
                 delivery = None
         found.append(delivery)
     return found
+
+
+def _believed(delivery: sa.Row, wamid: str, given: dict[int, str]) -> bool:
+    """Whether callback data naming this delivery is to be believed for `wamid`: the
+    delivery has that wamid (stored since it was looked for by wamid), or none yet and no
+    other status of the run named it with another."""
+    if delivery.wamid is not None:
+        return delivery.wamid == wamid
+    return given.setdefault(delivery.id, wamid) == wamid
 
 
 def _record(rows: list[dict]) -> set[tuple[str, str]]:

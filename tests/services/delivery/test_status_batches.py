@@ -162,3 +162,13 @@ def test_a_delivery_without_wamid_takes_the_first_that_names_it_only(db, roster,
     one_by_one, together = both_ways(sent, items)
     assert together == one_by_one
     assert state(sent)[0][1][:2] == ("sent", "wamid.first")
+
+
+def test_a_wamid_stored_between_the_two_lookups_is_still_applied(db, roster, sent, monkeypatch):
+    """Looked for by wamid a moment before its sender stored it, found by its callback
+    data with that wamid: applied, not left waiting for a sender who has already looked."""
+    monkeypatch.setattr(status_batches, "BY_WAMIDS", status_batches.BY_WAMIDS.where(sa.false()))
+    items = updates(roster["school"], [(sent[0], "delivered", 2)])
+    assert status_batches.take_all(items) == [True]
+    assert state(sent)[0][0][0] == "delivered"
+    assert db.session.scalars(sa.select(StatusEvent.applied_at)).one() is not None
