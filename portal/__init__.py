@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None, process: str = "web") -> Flask:
     register_extensions(app)
     register_web(app)
     register_blueprints(app)
+    register_intake(app)
     register_commands(app)
     return app
 
@@ -81,7 +82,6 @@ def register_blueprints(app: Flask) -> None:
         students,
         teachers,
     )
-    from portal.webhook import intake
 
     for module in (
         health,
@@ -104,7 +104,6 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     register_school_year(app)
-    intake.install(app)  # its POST answered before Flask's request machinery
 
 
 def register_school_year(app: Flask) -> None:
@@ -114,6 +113,13 @@ def register_school_year(app: Flask) -> None:
 
     for module in (schedules, calendar, api_schedules, attendance, media):
         app.register_blueprint(module.bp)
+
+
+def register_intake(app: Flask) -> None:
+    """Meta's webhook POSTs answered before Flask's request machinery (`webhook.intake`)."""
+    from portal.webhook import intake
+
+    intake.install(app)
 
 
 def register_commands(app: Flask) -> None:

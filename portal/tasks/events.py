@@ -57,6 +57,10 @@ def _apply_batch(batch: list) -> dict:
         db.session.rollback()
         outbox.discard()
         log.warning("webhook events %s: an item failed; one event at a time", event_ids)
+        if len(batch) == 1:  # just tried whole: its items one by one, as process_event does
+            seen = _apply_apart(*batch[0])
+            _wake_senders_for(seen)
+            return seen
         seen = {}
         for event_id in event_ids:
             _add(seen, process_event.call_local(event_id))
