@@ -15,6 +15,8 @@ import secrets
 import threading
 import time
 
+from huey.storage import RedisStorage
+
 from portal.extensions import huey
 
 LEASE_MS = 5000  # a drainer renews it each round; a killed one is replaced this soon
@@ -160,9 +162,9 @@ _in_redis: dict[int, RedisClock] = {}
 
 def _clock() -> RedisClock | LocalClock:
     """Redis's when the queue is in Redis, else this process's."""
-    conn = getattr(huey.storage, "conn", None)
-    if conn is None:
+    if not isinstance(huey.storage, RedisStorage):  # SqliteHuey, or immediate mode's memory
         return _local
+    conn = huey.storage.conn
     if id(conn) not in _in_redis:
         _in_redis[id(conn)] = RedisClock(conn)
     return _in_redis[id(conn)]
