@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None, process: str = "web") -> Flask:
     register_extensions(app)
     register_web(app)
     register_blueprints(app)
+    register_intake(app)
     register_commands(app)
     return app
 
@@ -113,6 +114,13 @@ def register_school_year(app: Flask) -> None:
 
     for module in (schedules, calendar, api_schedules, attendance, media, reports, api_reports):
         app.register_blueprint(module.bp)
+
+
+def register_intake(app: Flask) -> None:
+    """Meta's webhook POSTs answered before Flask's request machinery (`webhook.intake`)."""
+    from portal.webhook import intake
+
+    intake.install(app)
 
 
 def register_commands(app: Flask) -> None:

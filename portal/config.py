@@ -246,6 +246,11 @@ def load(env=os.environ, process: str = "web") -> dict:
         # statuses are applied before its deliveries are sent again.
         "WEBHOOK_STALE_SECONDS": float(env.get("WEBHOOK_STALE_SECONDS", "10")),
         "WEBHOOK_LEASE_SECONDS": float(env.get("WEBHOOK_LEASE_SECONDS", "15")),
+        # The web wakes the drainer of stored events at most once this often per process
+        # (tests: every time, each webhook processed before its answer).
+        "WEBHOOK_WAKE_SECONDS": float(
+            env.get("WEBHOOK_WAKE_SECONDS", "0" if mode == "testing" else "0.1")
+        ),
         # How long one send to the Cloud API may take before it counts as a timeout.
         "WHATSAPP_TIMEOUT_SECONDS": float(env.get("WHATSAPP_TIMEOUT_SECONDS", "10")),
         # Where photos and PDFs are kept: the database (default) or an S3-compatible bucket.

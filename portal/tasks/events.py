@@ -1,14 +1,77 @@
 """Processing stored webhook events, item by item: one item's failure never blocks the rest."""
 
 import logging
+import time
+
+from flask import current_app
 
 from portal.extensions import db
 from portal.models import Broadcast
 from portal.services.conversations import events, failures
 from portal.services.delivery import outbox
-from portal.tasks import URGENT_PRIORITY, app_task
+from portal.tasks import URGENT_PRIORITY, app_task, wakeups
 
 log = logging.getLogger(__name__)
+DRAIN_BATCH = 20  # events claimed, applied and committed together
+_gate = wakeups.Gate()
+
+
+def wake_drainer() -> bool:
+    """After a webhook is stored: wake a drainer, unless this process did within the last
+    WEBHOOK_WAKE_SECONDS (that drainer takes this event too); whether it enqueued one."""
+    return _gate.wake(current_app.config["WEBHOOK_WAKE_SECONDS"], drain_events)
+
+
+@app_task(priority=URGENT_PRIORITY)
+def drain_events() -> dict:
+    """Process stored webhook events a batch at a time until none is left and every
+    wake-up's window has passed (`wakeups`); at once handed over if one drains already."""
+    drainer = wakeups.Drainer.woken(current_app.config["WEBHOOK_WAKE_SECONDS"])
+    if drainer is None:
+        return {"handed_over": 1}
+    seen: dict[str, int] = {}
+    with drainer:
+        while True:
+            looked = drainer.look()
+            batch = events.claim_pending(limit=DRAIN_BATCH)
+            if batch:
+                _add(seen, _apply_batch(batch))
+                continue
+            db.session.rollback()
+            if drainer.may_stop(looked):
+                return seen
+            time.sleep(0.02)
+
+
+def _apply_batch(batch: list) -> dict:
+    """Claimed events' items applied and the events finished in one transaction; should an
+    item fail, each event again on its own (`process_event`), as if it came alone."""
+    event_ids = [event_id for event_id, _ in batch]
+    items = [item for _, event_items in batch for item in event_items]
+    try:
+        seen = _count(events.handle_all(items, find_school=events.SchoolFinder()))
+        events.finish_all(event_ids)
+        db.session.commit()
+        start_confirmed()
+    except Exception:
+        db.session.rollback()
+        outbox.discard()
+        log.warning("webhook events %s: an item failed; one event at a time", event_ids)
+        if len(batch) == 1:  # just tried whole: its items one by one, as process_event does
+            seen = _apply_apart(*batch[0])
+            _wake_senders_for(seen)
+            return seen
+        seen = {}
+        for event_id in event_ids:
+            _add(seen, process_event.call_local(event_id))
+        return seen
+    _wake_senders_for(seen)
+    return seen
+
+
+def _add(seen: dict, more: dict) -> None:
+    for kind, count in more.items():
+        seen[kind] = seen.get(kind, 0) + count
 
 
 @app_task(priority=URGENT_PRIORITY)
@@ -24,7 +87,7 @@ def process_event(event_id: int) -> dict:
         return {}
     find_school = events.SchoolFinder()
     try:
-        seen = _count(events.handle(item, find_school=find_school) for item in items)
+        seen = _count(events.handle_all(items, find_school=find_school))
         events.finish(event_id)
         db.session.commit()
         start_confirmed()
@@ -33,12 +96,16 @@ def process_event(event_id: int) -> dict:
         outbox.discard()
         log.warning("webhook event %s: an item failed; applying them one by one", event_id)
         seen = _apply_apart(event_id, items)
+    _wake_senders_for(seen)
+    return seen
+
+
+def _wake_senders_for(seen: dict) -> None:
     if seen.get("message") or seen.get("failed") or seen.get("account"):  # replies, apologies
         # or parents a template or a raised limit let go
         from portal.tasks.delivery import send_deliveries  # here: a cycle, as above
 
         send_deliveries(None)
-    return seen
 
 
 def _apply_apart(event_id: int, items: list) -> dict:

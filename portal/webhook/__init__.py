@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import csrf, db
-from portal.services.conversations import events
-from portal.tasks.events import process_event
+from portal.tasks.events import wake_drainer
+from portal.webhook import storing
 from portal.whatsapp import signature
 
 bp = Blueprint("webhook", __name__, url_prefix="/webhooks")
@@ -29,28 +29,40 @@ def verify():
     return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
 
 
+RECEIVED = {"status": "received"}
+BAD_SIGNATURE = {"error": {"code": "bad_signature", "message": "signature does not match"}}
+UNAVAILABLE = {"error": {"code": "unavailable", "message": "not stored; retry"}}
+
+
 @bp.post("/whatsapp")
 @csrf.exempt
 def receive():
-    """Check the signature over the raw bytes, keep the body, then answer 200."""
+    """Check the signature over the raw bytes, keep the body, then answer 200 (most posts
+    are answered before Flask by `intake`, through the same `accept`)."""
     body = request.get_data(cache=False)  # raw bytes: re-serialised JSON would not verify
+    return accept(body, request.headers.get("X-Hub-Signature-256"))
+
+
+def accept(body: bytes, signed: str | None) -> tuple[dict, int]:
+    """The answer to a posted body: 401 unless `signed` signs exactly these bytes; 503 when
+    it could not be stored (Meta retries); else 200, once it is stored and committed."""
     secret = current_app.config["WHATSAPP_APP_SECRET"] or ""
-    if not secret or not signature.verify(body, request.headers.get("X-Hub-Signature-256"), secret):
-        return {"error": {"code": "bad_signature", "message": "signature does not match"}}, 401
+    if not secret or not signature.verify(body, signed, secret):
+        return BAD_SIGNATURE, 401
     try:
-        event_id = events.store(body)
-        db.session.commit()
+        event_id = storing.store_committed(body)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not store a webhook event; Meta will retry")
-        return {"error": {"code": "unavailable", "message": "not stored; retry"}}, 503
+        return UNAVAILABLE, 503
     _enqueue(event_id)
-    return {"status": "received"}, 200
+    return RECEIVED, 200
 
 
 def _enqueue(event_id: int) -> None:
-    """Wake a worker; if the queue is down the sweeper finds the stored event later."""
+    """Wake a drainer (unless one was just woken, which takes this event too); if the queue
+    is down the sweeper finds the stored event later."""
     try:
-        process_event(event_id)
+        wake_drainer()
     except Exception:  # the event is safe in the database; only the wake-up was lost
         log.exception("could not enqueue webhook event %s; the sweeper will", event_id)

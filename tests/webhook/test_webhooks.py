@@ -245,16 +245,22 @@ def test_an_item_that_fails_is_recorded_and_the_rest_of_the_batch_still_applies(
     one, so the others are applied, and the event waits to be tried again with what failed
     named by its place and class (never its content)."""
     from portal.models import WebhookEvent
-    from portal.services.delivery import statuses
+    from portal.services.delivery import status_batches, statuses
 
-    real_take = statuses.take
+    real_take, real_take_all = statuses.take, status_batches.take_all
 
     def take(*, school_id, update):
         if update.wamid == sent[1].wamid:
             raise RuntimeError("the database said no")
         return real_take(school_id=school_id, update=update)
 
+    def take_all(items):  # the items together (as first tried) fail with the one
+        if any(update.wamid == sent[1].wamid for _, update in items):
+            raise RuntimeError("the database said no")
+        return real_take_all(items)
+
     monkeypatch.setattr(statuses, "take", take)
+    monkeypatch.setattr(status_batches, "take_all", take_all)
     now = clock.now().timestamp()
     items = [status(d.wamid, "delivered", now) for d in sent[:3]]
     assert post(client, status_body(roster["school"], items)).status_code == 200

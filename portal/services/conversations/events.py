@@ -4,6 +4,7 @@ Every effect is idempotent (unique wamids, forward-only statuses), so an event p
 (Meta's retries, the sweeper after a crash) changes nothing the second time.
 """
 
+import contextlib
 import dataclasses
 import logging
 from datetime import timedelta
@@ -17,7 +18,7 @@ from portal.lexicon.text import fitted
 from portal.models import EventStatus, Guardian, InboundMessage, School, WebhookEvent
 from portal.services.common import clock
 from portal.services.conversations import routing
-from portal.services.delivery import statuses
+from portal.services.delivery import status_batches, statuses
 from portal.services.waba import account_events
 from portal.whatsapp import payloads
 
@@ -25,8 +26,12 @@ log = logging.getLogger(__name__)
 SANDBOX_PREFIX = "sandbox-"
 
 
-def store(body: bytes, *, source: str = "meta") -> int:
-    """Keep the raw body exactly as received; its id (the caller commits before the 200)."""
+def store(body: bytes, *, source: str = "meta", connection: sa.Connection | None = None) -> int:
+    """Keep the raw body exactly as received; its id. In the session (the caller commits
+    before the 200), or on the caller's `connection` through one prepared statement: in
+    autocommit, one round trip that is its own commit (`webhook.storing`)."""
+    if connection is not None:
+        return _store_on(connection, {"body": body, "source": source, "received_at": clock.now()})
     statement = (
         sa.insert(WebhookEvent)
         .values(
@@ -39,6 +44,42 @@ def store(body: bytes, *, source: str = "meta") -> int:
         .returning(WebhookEvent.id)
     )
     return db.session.execute(statement).scalar_one()
+
+
+PREPARED_STORE = "sandesh_store_webhook_event"
+_STORE = (
+    "INSERT INTO webhook_events (body, source, status, attempts, received_at)"
+    " VALUES ({}, {}, 'pending', 0, {}) RETURNING id"
+)
+
+
+def _store_on(connection: sa.Connection, params: dict) -> int:
+    """Straight on the driver's cursor: for one small row, a result object costs more."""
+    statement = _stored_by(connection)
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with contextlib.closing(connection.connection.cursor()) as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchone()[0]
+    except dbapi_error as error:
+        raise sa.exc.DBAPIError.instance(
+            statement, params, error, dbapi_error, hide_parameters=True
+        ) from error
+
+
+def _stored_by(connection: sa.Connection) -> str:
+    """EXECUTE of the INSERT PostgreSQL planned once for this connection (prepared when it
+    is new to it, remembered as long as the DBAPI connection lives); the plain INSERT
+    when prepared statements are off (a pooler in transaction mode)."""
+    if not current_app.config["DATABASE_PREPARED_STATEMENTS"]:
+        return _STORE.format("%(body)s", "%(source)s", "%(received_at)s")
+    if PREPARED_STORE not in connection.info:
+        prepare = _STORE.format("$1", "$2", "$3")
+        connection.exec_driver_sql(
+            f"PREPARE {PREPARED_STORE} (bytea, text, timestamptz) AS {prepare}"
+        )
+        connection.info[PREPARED_STORE] = True
+    return f"EXECUTE {PREPARED_STORE}(%(body)s, %(source)s, %(received_at)s)"
 
 
 def lease() -> timedelta:
@@ -107,6 +148,24 @@ def handle(item, *, find_school: SchoolFinder) -> str:
             return kind
     log.warning("webhook item not acted on: %s", _described(item))
     return "ignored"
+
+
+def handle_all(items: list, *, find_school: SchoolFinder) -> list[str]:
+    """Apply items in order, as `handle` would one by one, each run of statuses together
+    (a batch of a hundred is a few statements, not a few hundred); what each was."""
+    kinds, run = [], []
+    for item in items:
+        if isinstance(item, payloads.StatusUpdate):
+            run.append((find_school(item.phone_number_id), item))
+            continue
+        kinds += _take_statuses(run)
+        run = []
+        kinds.append(handle(item, find_school=find_school))
+    return kinds + _take_statuses(run)
+
+
+def _take_statuses(run: list) -> list[str]:
+    return ["status" if new else "duplicate" for new in status_batches.take_all(run)]
 
 
 def _described(item) -> str:
@@ -178,6 +237,46 @@ def _open_window(school_id: int, sender: str | None, user_id: str | None, at) ->
             sa.or_(Guardian.last_inbound_at.is_(None), Guardian.last_inbound_at < at),
         )
         .values(last_inbound_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_pending(*, limit: int) -> list[tuple[int, list]]:
+    """Take up to `limit` pending events, oldest first, that no one holds or waits to try
+    again, skipping any another worker has locked: (id, items) each. Locked as `claim`."""
+    e, now = WebhookEvent.__table__, clock.now()
+    due = (
+        sa.select(e.c.id)
+        .where(e.c.status == EventStatus.PENDING, e.c.retry_at.is_(None))
+        .order_by(e.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.execute(
+        sa.update(e)
+        .where(e.c.id.in_(due.scalar_subquery()))
+        .values(
+            status=EventStatus.PROCESSING,
+            lease_until=now + lease(),
+            attempts=e.c.attempts + 1,
+        )
+        .returning(e.c.id, e.c.body)
+    ).all()
+    return [(row.id, list(payloads.parse(row.body))) for row in sorted(claimed)]
+
+
+def finish_all(event_ids: list[int]) -> None:
+    """Mark events processed: every item applied."""
+    db.session.execute(
+        sa.update(WebhookEvent)
+        .where(WebhookEvent.id.in_(event_ids))
+        .values(
+            status=EventStatus.PROCESSED,
+            error=None,
+            processed_at=clock.now(),
+            lease_until=None,
+            retry_at=None,
+        )
         .execution_options(synchronize_session=False)
     )
 

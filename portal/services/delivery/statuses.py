@@ -25,7 +25,7 @@ def callback_data(delivery_id: int) -> str:
     return f"{CALLBACK_PREFIX}{delivery_id}"
 
 
-def _delivery_id_from_callback(data: str | None) -> int | None:
+def delivery_id_from_callback(data: str | None) -> int | None:
     if data and data.startswith(CALLBACK_PREFIX) and data[len(CALLBACK_PREFIX) :].isdigit():
         return int(data[len(CALLBACK_PREFIX) :])
     return None
@@ -33,15 +33,15 @@ def _delivery_id_from_callback(data: str | None) -> int | None:
 
 # Prebuilt statements: a busy school's statuses come by the hundred every second.
 _events, _deliveries = StatusEvent.__table__, Delivery.__table__
-_DELIVERY_COLUMNS = (
+DELIVERY_COLUMNS = (
     _deliveries.c.id,
     _deliveries.c.wamid,
     _deliveries.c.attempts,
     _deliveries.c.school_id,
     _deliveries.c.purpose,
 )
-BY_WAMID = sa.select(*_DELIVERY_COLUMNS).where(_deliveries.c.wamid == sa.bindparam("wamid"))
-BY_ID = sa.select(*_DELIVERY_COLUMNS).where(_deliveries.c.id == sa.bindparam("delivery_id"))
+BY_WAMID = sa.select(*DELIVERY_COLUMNS).where(_deliveries.c.wamid == sa.bindparam("wamid"))
+BY_ID = sa.select(*DELIVERY_COLUMNS).where(_deliveries.c.id == sa.bindparam("delivery_id"))
 SET_WAMID = (
     sa.update(_deliveries)
     .where(_deliveries.c.id == sa.bindparam("delivery_id"), _deliveries.c.wamid.is_(None))
@@ -86,16 +86,15 @@ RECORD = (
 )
 
 
-def _forward_statement(status: str) -> sa.Update:
+def forward_statement(status: str, *, delivery_id, at) -> sa.Update:
     """Forward only; the timestamp of a step that was overtaken (read before delivered) is
     still kept. One statement: every CASE sees the row as it was before the update."""
     d = _deliveries
     earlier = d.c.status.in_([name for name, rank in PROGRESS.items() if rank < PROGRESS[status]])
     stamp = d.c[TIMESTAMP_COLUMN[status]]
-    at = sa.bindparam("at", type_=stamp.type)
     return (
         sa.update(d)
-        .where(d.c.id == sa.bindparam("delivery_id"), sa.or_(earlier, stamp.is_(None)))
+        .where(d.c.id == delivery_id, sa.or_(earlier, stamp.is_(None)))
         .values(
             status=sa.case((earlier, status), else_=d.c.status),
             lease_until=sa.case((earlier, None), else_=d.c.lease_until),
@@ -105,7 +104,11 @@ def _forward_statement(status: str) -> sa.Update:
 
 
 FORWARD = {
-    status: _forward_statement(status)
+    status: forward_statement(
+        status,
+        delivery_id=sa.bindparam("delivery_id"),
+        at=sa.bindparam("at", type_=_deliveries.c[TIMESTAMP_COLUMN[status]].type),
+    )
     for status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
 }
 
@@ -114,9 +117,18 @@ def take(*, school_id: int | None, update) -> bool:
     """Keep a status once, for its wamid known or not, and apply it to its delivery when
     one is known; False when it was kept before (Meta's retries, a second worker)."""
     delivery = _find_delivery(update.wamid, update.callback_data)
+    event = recorded(school_id=school_id, update=update, delivery=delivery, now=clock.now())
+    if db.session.execute(RECORD, event).scalar() is None:
+        return False
+    if delivery is not None:
+        _apply(delivery, event)
+    return True
+
+
+def recorded(*, school_id: int | None, update, delivery: sa.Row | None, now) -> dict:
+    """The status_events row that keeps a status (applied now when its delivery is known)."""
     first_error = update.errors[0] if update.errors else None
-    now = clock.now()
-    event = {
+    return {
         "school_id": school_id,
         "wamid": update.wamid,
         "status": update.status[:16],
@@ -129,11 +141,6 @@ def take(*, school_id: int | None, update) -> bool:
         "applied_at": now if delivery is not None else None,
         "created_at": now,
     }
-    if db.session.execute(RECORD, event).scalar() is None:
-        return False
-    if delivery is not None:
-        _apply(delivery, event)
-    return True
 
 
 def apply_pending(wamid: str) -> int:
@@ -156,7 +163,7 @@ def _find_delivery(wamid: str, callback_data: str | None) -> sa.Row | None:
     delivery = db.session.execute(BY_WAMID, {"wamid": wamid}).first()
     if delivery is not None:
         return delivery
-    delivery_id = _delivery_id_from_callback(callback_data)
+    delivery_id = delivery_id_from_callback(callback_data)
     if delivery_id is None:
         return None
     delivery = db.session.execute(BY_ID, {"delivery_id": delivery_id}).first()
@@ -182,7 +189,7 @@ def _apply(delivery: sa.Row, event) -> None:
     if delivery.wamid is None:
         db.session.execute(SET_WAMID, {"delivery_id": delivery.id, "wamid": event["wamid"]})
     if event.get("pricing"):
-        db.session.execute(PRICED, _pricing(delivery.id, event["pricing"]))
+        db.session.execute(PRICED, pricing_values(delivery.id, event["pricing"]))
     if event["status"] == DeliveryStatus.FAILED:
         _apply_failure(delivery, event)
     elif event["status"] in FORWARD:
@@ -192,7 +199,7 @@ def _apply(delivery: sa.Row, event) -> None:
         digests.mirror(delivery.id)  # the messages it carries read as it does
 
 
-def _pricing(delivery_id: int, pricing: dict) -> dict:
+def pricing_values(delivery_id: int, pricing: dict) -> dict:
     """What Meta charged, from a status's `pricing` (status messages webhook reference):
     `type` regular is charged, free_customer_service and free_entry_point are free."""
     kind = str(pricing.get("type") or "")[:32] or None

@@ -1,0 +1,181 @@
+"""Many statuses at once (a busy school's webhooks, drained together): kept and applied as
+`statuses.take` would one after another, in a few statements instead of a few per status.
+
+The forward-only steps commute (each CASE sees its row as it was, none undoes another), so
+each kind of step is one statement for the whole run, whatever order the statuses came in.
+A failed status does not commute with them: statuses go in runs between failures, and each
+failure alone, as before. A status kept before (Meta's retries) or twice in the batch is
+kept and applied once; one whose wamid is not stored yet is kept, and applied when it is
+(`statuses.apply_pending`). Pricing and a digest's carried messages follow as for one.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+from portal.models import DIGEST, Delivery, DeliveryStatus, StatusEvent
+from portal.services.common import clock
+from portal.services.delivery import digests, statuses
+
+_events, _deliveries = StatusEvent.__table__, Delivery.__table__
+BY_WAMIDS = sa.select(*statuses.DELIVERY_COLUMNS).where(
+    _deliveries.c.wamid.in_(sa.bindparam("wamids", expanding=True))
+)
+BY_IDS = sa.select(*statuses.DELIVERY_COLUMNS).where(
+    _deliveries.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
+def take_all(items: list[tuple[int | None, object]]) -> list[bool]:
+    """Keep and apply each (school_id, status update) in order; for each, whether it was
+    new (False: kept before, as `statuses.take` answers)."""
+    taken, run = [], []
+    for school_id, update in items:
+        if update.status != DeliveryStatus.FAILED:
+            run.append((school_id, update))
+            continue
+        taken += _take_run(run)
+        run = []
+        taken.append(statuses.take(school_id=school_id, update=update))
+    return taken + _take_run(run)
+
+
+def _take_run(run: list[tuple[int | None, object]]) -> list[bool]:
+    """Statuses without a failure among them: found, kept and applied together."""
+    if not run:
+        return []
+    found, now = _deliveries_of(run), clock.now()
+    rows: dict[tuple[str, str], tuple[int, dict]] = {}
+    for index, (school_id, update) in enumerate(run):
+        key = (update.wamid, update.status[:16])
+        if key not in rows:  # the same status twice in one batch is kept once
+            row = statuses.recorded(
+                school_id=school_id, update=update, delivery=found[index], now=now
+            )
+            rows[key] = (index, row)
+    kept = _record([row for _, row in rows.values()])
+    new = {index for key, (index, _) in rows.items() if key in kept}
+    _apply_all(
+        [
+            (found[index], row)
+            for index, row in sorted(rows.values(), key=_first)
+            if index in new and found[index] is not None
+        ]
+    )
+    return [index in new for index in range(len(run))]
+
+
+def _first(entry):
+    return entry[0]
+
+
+def _deliveries_of(run) -> list[sa.Row | None]:
+    """Each status's delivery, as `statuses._find_delivery` finds it: by wamid, else by the
+    callback data it echoes (a delivery without a wamid is given the first one that names
+    it, as one after another would)."""
+    wamids = sorted({update.wamid for _, update in run})
+    by_wamid = {row.wamid: row for row in db.session.execute(BY_WAMIDS, {"wamids": wamids})}
+    named = {statuses.delivery_id_from_callback(u.callback_data) for _, u in run}
+    ids = sorted(named - {None})
+    by_id = {row.id: row for row in db.session.execute(BY_IDS, {"ids": ids})} if ids else {}
+    given: dict[int, str] = {}
+    found = []
+    for _, update in run:
+        delivery = by_wamid.get(update.wamid)
+        if delivery is None:
+            delivery = by_id.get(statuses.delivery_id_from_callback(update.callback_data))
+            if delivery is not None and not _believed(delivery, update.wamid, given):
+                delivery = None
+        found.append(delivery)
+    return found
+
+
+def _believed(delivery: sa.Row, wamid: str, given: dict[int, str]) -> bool:
+    """Whether callback data naming this delivery is to be believed for `wamid`: the
+    delivery has that wamid (stored since it was looked for by wamid), or none yet and no
+    other status of the run named it with another."""
+    if delivery.wamid is not None:
+        return delivery.wamid == wamid
+    return given.setdefault(delivery.id, wamid) == wamid
+
+
+def _record(rows: list[dict]) -> set[tuple[str, str]]:
+    """Keep the rows once per (wamid, status); the keys that were new. In key order, so
+    two workers keeping overlapping batches wait for each other rather than deadlock."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(_events)
+        .on_conflict_do_nothing(index_elements=["wamid", "status"])
+        .returning(_events.c.wamid, _events.c.status)
+    )
+    ordered = sorted(rows, key=lambda row: (row["wamid"], row["status"]))
+    return {(r.wamid, r.status) for r in db.session.execute(statement, ordered)}
+
+
+def _apply_all(applied: list[tuple[sa.Row, dict]]) -> None:
+    """What the kept statuses do to their deliveries, each kind of change one statement."""
+    wamids, priced, steps = {}, {}, {status: {} for status in statuses.FORWARD}
+    for delivery, event in applied:
+        if delivery.wamid is None:
+            wamids.setdefault(delivery.id, {"delivery_id": delivery.id, "wamid": event["wamid"]})
+        if event["pricing"]:  # the first price shown is kept, as one after another would
+            priced.setdefault(delivery.id, statuses.pricing_values(delivery.id, event["pricing"]))
+        if event["status"] in steps:
+            at = {"delivery_id": delivery.id, "at": event["occurred_at"]}
+            steps[event["status"]].setdefault(delivery.id, at)
+    _each(SET_WAMIDS, statuses.SET_WAMID, wamids)
+    _each(PRICED_ALL, statuses.PRICED, priced)
+    for status, rows in steps.items():
+        _each(FORWARD_ALL[status], statuses.FORWARD[status], rows)
+    for delivery_id in sorted({d.id for d, _ in applied if d.purpose == DIGEST}):
+        digests.mirror(delivery_id)  # the messages it carries read as it now does
+
+
+def _each(together, one, rows: dict[int, dict]) -> None:
+    """One statement for every row on PostgreSQL (arrays unnested, in delivery order); row
+    by row elsewhere (SQLite runs in process: a statement costs no round trip there)."""
+    if not rows:
+        return
+    ordered = [rows[key] for key in sorted(rows)]
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(together, {name: [row[name] for row in ordered] for name in ordered[0]})
+    else:
+        for row in ordered:  # (its IN lists cannot go to executemany)
+            db.session.execute(one, row)
+
+
+def _unnested(**types) -> sa.Subquery:
+    """The rows given as arrays, one per column: `unnest` side by side, zipped."""
+    columns = [
+        sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(kind))).label(name)
+        for name, kind in types.items()
+    ]
+    return sa.select(*columns).subquery("v")
+
+
+def _set_wamids() -> sa.Update:
+    v = _unnested(delivery_id=sa.Integer, wamid=sa.String)
+    d = _deliveries
+    return (
+        sa.update(d).where(d.c.id == v.c.delivery_id, d.c.wamid.is_(None)).values(wamid=v.c.wamid)
+    )
+
+
+def _priced_all() -> sa.Update:
+    v = _unnested(delivery_id=sa.Integer, category=sa.String, type=sa.String, billable=sa.Boolean)
+    d = _deliveries
+    return (
+        sa.update(d)
+        .where(d.c.id == v.c.delivery_id, d.c.pricing_type.is_(None))
+        .values(pricing_category=v.c.category, pricing_type=v.c.type, billable=v.c.billable)
+    )
+
+
+def _forward_all(status: str) -> sa.Update:
+    v = _unnested(delivery_id=sa.Integer, at=sa.DateTime(timezone=True))
+    return statuses.forward_statement(status, delivery_id=v.c.delivery_id, at=v.c.at)
+
+
+SET_WAMIDS, PRICED_ALL = _set_wamids(), _priced_all()
+FORWARD_ALL = {status: _forward_all(status) for status in statuses.FORWARD}
