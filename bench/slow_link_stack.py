@@ -4,7 +4,6 @@ one photo notice added, and the browser signed in as the demo school's admin."""
 
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -12,21 +11,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.webhook import free_port, procfile_line
+
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO_NOTICE = "Sports day is on Friday: see the photo of last year's winners."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def procfile_line(name: str) -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith(f"{name}:"):
-            return line.split(":", 1)[1].strip()
-    raise SystemExit(f"no {name}: line in the Procfile")
 
 
 def environment() -> dict:

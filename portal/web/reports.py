@@ -1,7 +1,7 @@
 """Reports: a period's reach, reads, acknowledgements, opt-outs, failures and cost, as
 numbers, SVG charts and tables, and each table as a spreadsheet."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, Response, abort, request
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
@@ -75,7 +75,7 @@ def index():
         title=tables.title,
         rows=_rows(report, locale),
         pricing_labels=reasons.PRICING_CATEGORY_LABELS,
-        query=_query(period, locale),
+        query=_query(period),
     )
 
 
@@ -103,7 +103,7 @@ def _form(period: periods.Period, locale: str) -> dict:
     }
 
 
-def _query(period: periods.Period, locale: str) -> dict:
+def _query(period: periods.Period) -> dict:
     """The period as the spreadsheets' links ask for it (AD, whatever the form showed)."""
     return {"from": period.first.isoformat(), "to": period.last.isoformat(), "calendar": "ad"}
 
@@ -113,7 +113,7 @@ def _funnel(counts) -> list[charts.FunnelBar]:
     return charts.funnel(steps, counts.targeted)
 
 
-def _label_of(period, locale):
+def _label_of(locale):
     return lambda day: dates.format_bs_short(day, locale)
 
 
@@ -125,7 +125,7 @@ def _over_time(report: reach.Report, locale: str) -> dict:
         for key, label in FUNNEL
         if key != "sent"
     ]
-    drawn, axis = charts.lines(days, series, _label_of(report.period, locale))
+    drawn, axis = charts.lines(days, series, _label_of(locale))
     return {
         "rows": buckets,
         "series": drawn,
@@ -141,7 +141,7 @@ def _subscriptions(found, period, locale: str) -> dict:
         ("stopped", [s for _, s, _ in found.over_time]),
         ("started", [st for _, _, st in found.over_time]),
     ]
-    drawn, axis = charts.columns(days, stacked, _label_of(period, locale))
+    drawn, axis = charts.columns(days, stacked, _label_of(locale))
     return {"found": found, "columns": drawn, "axis": axis}
 
 
@@ -152,7 +152,7 @@ def table_csv(name):
         abort(404)
     school = db.session.get(School, school_id())
     period, error = period_or_error()
-    if error:
-        abort(400, error)
+    if error:  # written by hand: the page's own links always carry a readable period
+        return Response(error, status=400, mimetype="text/plain")
     header, rows = tables.table(name, school, period)
     return spreadsheet.download(header, rows, tables.filename(name, period))

@@ -149,7 +149,10 @@ def test_every_table_downloads(office, data, name):
 
 def test_unknown_tables_and_bad_periods(office, data):
     assert office.get("/reports/passwords.csv").status_code == 404
-    assert office.get("/reports/funnel.csv?from=2026-13-01").status_code == 400
+    bad = office.get("/reports/funnel.csv?from=2026-13-01")
+    assert (
+        bad.status_code == 400 and bad.get_data(as_text=True) == "There is no such day: 2026-13-01."
+    )
 
 
 def test_the_api_gives_the_schools_own_tables(db, client, data):
