@@ -1,10 +1,12 @@
-"""The Cloud API client: one long-lived connection pool, one request method, one typed error."""
+"""The Cloud API client: long-lived connection pools, one request method, one typed error."""
 
+import json
 import os
 import threading
 
 import httpx
 
+from portal.whatsapp import connections
 from portal.whatsapp.errors import GraphError, TransportError
 from portal.whatsapp.media_api import MediaCalls
 from portal.whatsapp.outgoing import (
@@ -37,9 +39,11 @@ def shared_transport() -> httpx.HTTPTransport:
 class CloudClient(MediaCalls):
     """Sends messages through Meta's Cloud API for any school's number and token.
 
-    Requests go straight to a long-lived httpx transport (the pool an `httpx.Client` wraps):
-    a send needs no redirects, cookies or auth flow, and the client's handling of them cost
-    a fifth of a sender's CPU for nothing."""
+    Sends go through this process's pool of plain keep-alive connections
+    (`connections`), unless the client was given an httpx transport (a test's mock, say),
+    which then carries them; media and everything else go straight to a long-lived httpx
+    transport (the pool an `httpx.Client` wraps, without its redirect, cookie and auth
+    machinery, which a request here never needs)."""
 
     def __init__(
         self,
@@ -51,8 +55,10 @@ class CloudClient(MediaCalls):
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
         self.transport = transport if transport is not None else shared_transport()
+        self.plain = connections.shared_pool() if transport is None else None
         self._timeouts = timeout.as_dict()
         self._urls: dict[str, httpx.URL] = {}  # per business number, parsed once
+        self._targets: dict[str, connections.Target] = {}
 
     def send_text(
         self,
@@ -108,6 +114,30 @@ class CloudClient(MediaCalls):
         return _wamid(self._post(phone_number_id, token, payload))
 
     def _post(self, phone_number_id: str, token: str, payload: dict) -> dict:
+        """POST a message to the number's `/messages`; Meta's answer, or a typed error."""
+        if self.plain is None:
+            return self._post_httpx(phone_number_id, token, payload)
+        where = self._targets.get(phone_number_id)
+        if where is None:
+            url = f"{self.api_url}/{phone_number_id}/messages"
+            where = self._targets[phone_number_id] = connections.target(url)
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "User-Agent": USER_AGENT,
+            "Content-Type": "application/json",
+            "Accept": "*/*",
+        }
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        status, content = self.plain.post(
+            where,
+            headers=headers,
+            body=body.encode(),
+            connect=self.timeout.connect,
+            read=self.timeout.read,
+        )
+        return _answer(status, _parsed(content))
+
+    def _post_httpx(self, phone_number_id: str, token: str, payload: dict) -> dict:
         url = self._urls.get(phone_number_id)
         if url is None:
             url = self._urls[phone_number_id] = httpx.URL(
@@ -130,15 +160,19 @@ class CloudClient(MediaCalls):
             raise TransportError(f"timed out: {exc!r}") from exc
         except httpx.TransportError as exc:
             raise TransportError(f"connection failed: {exc!r}") from exc
-        body = _json(response)
-        if response.is_success and isinstance(body, dict):
-            return body
-        raise GraphError.from_response(response.status_code, body)
+        return _answer(response.status_code, _parsed(response.content))
 
 
-def _json(response: httpx.Response):
+def _answer(status: int, body) -> dict:
+    """Meta's answer when it is a success, else its error as a GraphError."""
+    if 200 <= status < 300 and isinstance(body, dict):
+        return body
+    raise GraphError.from_response(status, body)
+
+
+def _parsed(content: bytes):
     try:
-        return response.json()
+        return json.loads(content)
     except ValueError:
         return None
 

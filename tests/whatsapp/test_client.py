@@ -11,9 +11,15 @@ NUMBER_ID = "106540352242922"
 PARENT = "+9779841234567"
 
 
-@pytest.fixture
-def cloud(graph_api, pool):
-    return CloudClient(graph_api.url, transport=pool)
+@pytest.fixture(params=["plain", "httpx"])
+def cloud(request, graph_api):
+    """The client as it sends in production (its own keep-alive connections) and through
+    a given httpx transport (as tests and media do)."""
+    if request.param == "plain":
+        yield CloudClient(graph_api.url)
+        return
+    with httpx.HTTPTransport() as transport:
+        yield CloudClient(graph_api.url, transport=transport)
 
 
 def send_text(cloud, **overrides):
@@ -104,9 +110,11 @@ def test_server_errors_are_graph_errors_to_retry(cloud, graph_api):
     assert classify(caught.value) is Action.RETRY
 
 
-def test_a_held_request_is_a_transport_error_after_the_client_timeout(graph_api, pool):
+@pytest.mark.parametrize("through", ["plain", "httpx"])
+def test_a_held_request_is_a_transport_error_after_the_client_timeout(graph_api, pool, through):
     graph_api.configure(timeout_rate=1.0, hold_seconds=5)
-    cloud = CloudClient(graph_api.url, transport=pool, timeout=httpx.Timeout(0.3))
+    given = {"transport": pool} if through == "httpx" else {}
+    cloud = CloudClient(graph_api.url, timeout=httpx.Timeout(0.3), **given)
     with pytest.raises(TransportError, match="timed out"):
         send_text(cloud)
     assert classify(TransportError()) is Action.RETRY
@@ -118,9 +126,11 @@ def test_a_dropped_connection_is_a_transport_error(cloud, graph_api):
         send_text(cloud)
 
 
-def test_an_unreachable_api_is_a_transport_error(pool):
-    cloud = CloudClient("http://127.0.0.1:9/v26.0", transport=pool, timeout=httpx.Timeout(1))
-    with pytest.raises(TransportError):
+@pytest.mark.parametrize("through", ["plain", "httpx"])
+def test_an_unreachable_api_is_a_transport_error(pool, through):
+    given = {"transport": pool} if through == "httpx" else {}
+    cloud = CloudClient("http://127.0.0.1:9/v26.0", timeout=httpx.Timeout(1), **given)
+    with pytest.raises(TransportError, match="connection failed"):
         send_text(cloud)
 
 

@@ -86,8 +86,8 @@ def fan_out(broadcast: Broadcast) -> int:
         }
         for guardian_id, student_ids in who.items()
     ]
-    for start in range(0, len(rows), 1000):
-        db.session.execute(_insert_ignoring_duplicates(rows[start : start + 1000]))
+    if rows:
+        db.session.execute(_insert_ignoring_duplicates(), rows)
     return len(rows)
 
 
@@ -103,13 +103,18 @@ def _opted_out(guardian_ids: list[int]) -> set[int]:
     )
 
 
-def _insert_ignoring_duplicates(rows):
+def _insert_ignoring_duplicates():
+    """The deliveries' INSERT for many rows at once: the table's, not the ORM's (no
+    bookkeeping, its compiled form cached across broadcasts). RETURNING makes SQLAlchemy
+    send it as multi-row INSERTs of a thousand rows each ("insertmanyvalues"); without it
+    psycopg2 runs one statement a row, ten times slower."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    deliveries = Delivery.__table__
     return (
-        insert(Delivery)
-        .values(rows)
+        insert(deliveries)
         .on_conflict_do_nothing(index_elements=["broadcast_id", "guardian_id"])
+        .returning(deliveries.c.id)
     )
 
 
