@@ -28,8 +28,10 @@ def start_broadcast(broadcast_id: int) -> bool:
     if not dispatch.claim(broadcast_id):
         return False
     broadcast = db.session.get(Broadcast, broadcast_id)
-    dispatch.fan_out(broadcast)
+    made = dispatch.fan_out(broadcast)
     db.session.commit()
+    if dispatch.refresh_statistics(made):
+        db.session.commit()
     sending.upload_media_first(broadcast, transport.current_transport())
     wake_senders(broadcast_id)
     return True

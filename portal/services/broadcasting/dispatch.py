@@ -21,6 +21,7 @@ from portal.services.delivery import digests
 from portal.services.delivery.reasons import OPTED_OUT
 
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD)
+ANALYZE_AFTER_ROWS = 500  # smaller fan-outs never mislead the planner much
 
 
 def due_ids(limit: int = 100) -> list[int]:
@@ -89,6 +90,23 @@ def fan_out(broadcast: Broadcast) -> int:
     if rows:
         db.session.execute(_insert_ignoring_duplicates(), rows)
     return len(rows)
+
+
+def refresh_statistics(added: int) -> bool:
+    """After a fan-out that grew the deliveries by more than a tenth of what PostgreSQL's
+    planner believes they hold: ANALYZE them, so the statements finding deliveries by id
+    (claims, wamids, statuses) go by index. With stale figures a young table looks empty
+    and each of those statements scans every delivery; autovacuum catches up a minute or
+    more later, after the broadcast is sent. Whether it analyzed."""
+    if db.session.get_bind().dialect.name != "postgresql" or added < ANALYZE_AFTER_ROWS:
+        return False
+    believed = db.session.scalar(
+        sa.text("SELECT reltuples FROM pg_class WHERE oid = 'deliveries'::regclass")
+    )
+    if believed is not None and added <= max(believed, 0) / 10:
+        return False
+    db.session.execute(sa.text("ANALYZE deliveries"))
+    return True
 
 
 def _opted_out(guardian_ids: list[int]) -> set[int]:

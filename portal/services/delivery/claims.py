@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 
 from portal.extensions import db
+from portal.lexicon import classnames
 from portal.models import (
     DIGEST,
     Broadcast,
@@ -95,6 +96,21 @@ JOBS = (
         _deliveries.c.status == DeliveryStatus.SENDING,
     )
     .order_by(_deliveries.c.id)
+)
+
+
+# The students a batch's messages name, as plain rows (no class entities to load).
+_students, _classes = Student.__table__, SchoolClass.__table__
+CHILDREN = (
+    sa.select(
+        _students.c.id,
+        _students.c.name,
+        _students.c.name_ne,
+        _classes.c.grade,
+        _classes.c.section,
+    )
+    .join(_classes, _classes.c.id == _students.c.class_id)
+    .where(_students.c.id.in_(sa.bindparam("ids", expanding=True)))
 )
 
 
@@ -189,13 +205,12 @@ def _children(student_ids: set[int]) -> dict[int, parent_messages.Child]:
     """The students as messages name them, by id."""
     if not student_ids:
         return {}
-    names = db.session.execute(
-        sa.select(Student.id, Student.name, Student.name_ne, SchoolClass)
-        .join(SchoolClass)
-        .where(Student.id.in_(student_ids))
-    ).all()
+    names = db.session.execute(CHILDREN, {"ids": list(student_ids)})
     return {
-        sid: parent_messages.Child(name, ne, c.name, c.name_ne, sid) for sid, name, ne, c in names
+        sid: parent_messages.Child(
+            name, ne, classnames.name_of(grade, section), classnames.name_ne_of(grade, section), sid
+        )
+        for sid, name, ne, grade, section in names
     }
 
 

@@ -52,6 +52,7 @@ def _send_template(job: Job, transport, common: dict) -> tuple[str, str, str]:
     broadcast, school, language = job.broadcast, job.school, job.guardian.language
     purpose = TEMPLATE_PURPOSE[broadcast.kind]
     chosen = chosen_template(school, purpose, language)
+    values = parent_messages.template_params(broadcast, school, job.children, chosen.reads)
     plan = long_messages.plan_template(
         broadcast,
         school,
@@ -59,9 +60,9 @@ def _send_template(job: Job, transport, common: dict) -> tuple[str, str, str]:
         chosen.reads,
         form=school.long_notice_form,
         carries=chosen.carries,
+        params=dict(values),
     )
     write_down(job, plan, chosen.reads)
-    values = parent_messages.template_params(broadcast, school, job.children, chosen.reads)
     if "message" in values:
         values["message"] = plan.first
     return send_template(transport, common, chosen, purpose, values, job.delivery.id)

@@ -89,13 +89,22 @@ def plan_text(broadcast, school, children, language: str) -> Plan:
 
 
 def plan_template(
-    broadcast, school, children, lang: str, *, form: str = ALL_PARTS, carries: bool = False
+    broadcast,
+    school,
+    children,
+    lang: str,
+    *,
+    form: str = ALL_PARTS,
+    carries: bool = False,
+    params: dict[str, str] | None = None,
 ) -> Plan:
     """Outside the window: the broadcast's template and as many continuations as needed
     (or, in the cheaper form, the opening and MORE), for readers of `lang`; `carries`: the
     templates are declared in another language and carry the wording in their one
-    parameter (Nepali), so that wording takes room too."""
-    params = parent_messages.template_params(broadcast, school, children, lang)
+    parameter (Nepali), so that wording takes room too. `params`: the template's
+    parameters for these readers, when the caller has them already."""
+    if params is None:
+        params = parent_messages.template_params(broadcast, school, children, lang)
     if "message" not in params:
         return Plan("template", "")
     message = flatten_param(params["message"])
