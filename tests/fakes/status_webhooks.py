@@ -148,12 +148,14 @@ class StatusWebhooks:
         if self._rng.random() < config.webhook_reorder_rate:
             events.reverse()  # timestamps stay true; only the arrival order is wrong
         with self._cond:
+            head = self._heap[0][0] if self._heap else None
             for i, item in enumerate(events):
                 due = time.monotonic() + (i + 1) * gap
                 copies = 2 if self._rng.random() < config.webhook_duplicate_rate else 1
                 for _ in range(copies):
                     self._push(due, "status", (record["phone_number_id"], item))
-            self._cond.notify()
+            if head is None or self._heap[0][0] < head:  # else the sender wakes for the head
+                self._cond.notify()
 
     def post_later(self, body: bytes, delay: float) -> None:
         """Post a whole webhook body (an account change, a person's message), signed, after

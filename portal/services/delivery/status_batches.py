@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import DIGEST, Delivery, DeliveryStatus, StatusEvent
+from portal.models import DIGEST, PROGRESS, Delivery, DeliveryStatus, StatusEvent
 from portal.services.common import clock
 from portal.services.delivery import digests, statuses
 
@@ -114,7 +114,9 @@ def _record(rows: list[dict]) -> set[tuple[str, str]]:
 
 
 def _apply_all(applied: list[tuple[sa.Row, dict]]) -> None:
-    """What the kept statuses do to their deliveries, each kind of change one statement."""
+    """What the kept statuses do to their deliveries: on PostgreSQL every delivery's steps
+    and first price in one statement, so a delivery whose sent, delivered and read come in
+    one batch is written once, not four times; row by row elsewhere."""
     wamids, priced, steps = {}, {}, {status: {} for status in statuses.FORWARD}
     for delivery, event in applied:
         if delivery.wamid is None:
@@ -124,25 +126,44 @@ def _apply_all(applied: list[tuple[sa.Row, dict]]) -> None:
         if event["status"] in steps:
             at = {"delivery_id": delivery.id, "at": event["occurred_at"]}
             steps[event["status"]].setdefault(delivery.id, at)
-    _each(SET_WAMIDS, statuses.SET_WAMID, wamids)
-    _each(PRICED_ALL, statuses.PRICED, priced)
-    for status, rows in steps.items():
-        _each(FORWARD_ALL[status], statuses.FORWARD[status], rows)
+    if _postgres():
+        _each(SET_WAMIDS, wamids)
+        _each(STEPS_TOGETHER, _side_by_side(priced, steps))
+    else:  # SQLite runs in process: a statement costs no round trip there
+        _row_by_row(statuses.SET_WAMID, wamids)
+        _row_by_row(statuses.PRICED, priced)
+        for status, rows in steps.items():
+            _row_by_row(statuses.FORWARD[status], rows)
     for delivery_id in sorted({d.id for d, _ in applied if d.purpose == DIGEST}):
         digests.mirror(delivery_id)  # the messages it carries read as it now does
 
 
-def _each(together, one, rows: dict[int, dict]) -> None:
-    """One statement for every row on PostgreSQL (arrays unnested, in delivery order); row
-    by row elsewhere (SQLite runs in process: a statement costs no round trip there)."""
-    if not rows:
-        return
-    ordered = [rows[key] for key in sorted(rows)]
-    if db.session.get_bind().dialect.name == "postgresql":
+def _side_by_side(priced: dict[int, dict], steps: dict[str, dict]) -> dict[int, dict]:
+    """Per delivery: the time of each step (None: none came) and the price, if one came."""
+    rows: dict[int, dict] = {}
+    for delivery_id in {*priced, *(i for rows in steps.values() for i in rows)}:
+        price = priced.get(delivery_id)
+        row = {"delivery_id": delivery_id, "priced": price is not None}
+        row |= {key: (price or {}).get(key) for key in ("category", "type", "billable")}
+        row |= {status: steps[status].get(delivery_id, {}).get("at") for status in steps}
+        rows[delivery_id] = row
+    return rows
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _each(together, rows: dict[int, dict]) -> None:
+    """One statement for every row, arrays unnested, in delivery order (PostgreSQL)."""
+    if rows:
+        ordered = [rows[key] for key in sorted(rows)]
         db.session.execute(together, {name: [row[name] for row in ordered] for name in ordered[0]})
-    else:
-        for row in ordered:  # (its IN lists cannot go to executemany)
-            db.session.execute(one, row)
+
+
+def _row_by_row(one, rows: dict[int, dict]) -> None:
+    for key in sorted(rows):  # (its IN lists cannot go to executemany)
+        db.session.execute(one, rows[key])
 
 
 def _unnested(**types) -> sa.Subquery:
@@ -162,20 +183,48 @@ def _set_wamids() -> sa.Update:
     )
 
 
-def _priced_all() -> sa.Update:
-    v = _unnested(delivery_id=sa.Integer, category=sa.String, type=sa.String, billable=sa.Boolean)
+def _steps_together() -> sa.Update:
+    """Each delivery's sent, delivered and read (a time, or NULL when the batch had none)
+    and first price, applied at once. Every CASE sees the row as it was before, so this
+    ends where the steps one after another would (forward only, they commute): the
+    furthest step that is ahead of the row sets its status, and each step's time is kept
+    (set when the row was behind it, else only if it had none)."""
+    at = sa.DateTime(timezone=True)
+    kinds = {"delivery_id": sa.Integer, "priced": sa.Boolean, "category": sa.String}
+    kinds |= {"type": sa.String, "billable": sa.Boolean}
+    v = _unnested(**kinds, **{status: at for status in statuses.FORWARD})
     d = _deliveries
+    moves, stamps, wanted, rank_of = [], {}, [], PROGRESS.get
+    for status in sorted(statuses.FORWARD, key=rank_of, reverse=True):
+        when, stamp = v.c[status], d.c[statuses.TIMESTAMP_COLUMN[status]]
+        behind = d.c.status.in_(
+            [name for name, rank in PROGRESS.items() if rank < PROGRESS[status]]
+        )
+        moves.append((sa.and_(when.is_not(None), behind), status))
+        stamps[stamp.key] = sa.case(
+            (when.is_(None), stamp), (behind, when), else_=sa.func.coalesce(stamp, when)
+        )
+        wanted.append(sa.and_(when.is_not(None), sa.or_(behind, stamp.is_(None))))
+    new_price = sa.and_(v.c.priced, d.c.pricing_type.is_(None))
+    price = {
+        column: sa.case((new_price, v.c[key]), else_=d.c[column])
+        for column, key in (
+            ("pricing_category", "category"),
+            ("pricing_type", "type"),
+            ("billable", "billable"),
+        )
+    }
+    moved = sa.or_(*(condition for condition, _ in moves))
     return (
         sa.update(d)
-        .where(d.c.id == v.c.delivery_id, d.c.pricing_type.is_(None))
-        .values(pricing_category=v.c.category, pricing_type=v.c.type, billable=v.c.billable)
+        .where(d.c.id == v.c.delivery_id, sa.or_(*wanted, new_price))
+        .values(
+            status=sa.case(*moves, else_=d.c.status),
+            lease_until=sa.case((moved, None), else_=d.c.lease_until),
+            **stamps,
+            **price,
+        )
     )
 
 
-def _forward_all(status: str) -> sa.Update:
-    v = _unnested(delivery_id=sa.Integer, at=sa.DateTime(timezone=True))
-    return statuses.forward_statement(status, delivery_id=v.c.delivery_id, at=v.c.at)
-
-
-SET_WAMIDS, PRICED_ALL = _set_wamids(), _priced_all()
-FORWARD_ALL = {status: _forward_all(status) for status in statuses.FORWARD}
+SET_WAMIDS, STEPS_TOGETHER = _set_wamids(), _steps_together()

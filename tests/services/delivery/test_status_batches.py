@@ -107,6 +107,13 @@ SEQUENCES = {
         (d[2], "delivered", 1),
         (d[2], "failed", 2, 131026),
     ],
+    "the furthest first, the price from one behind it": lambda d: [
+        (d[0], "read", 5),
+        (d[0], "delivered", 4),
+        (d[1], "read", 3),
+        (d[2], "sent", 1),
+        (d[2], "sent", 2),
+    ],
     "an unknown wamid and a status for it twice": lambda d: [
         ("wamid.nobody", "sent", 1),
         (d[1], "read", 2),
