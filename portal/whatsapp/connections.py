@@ -71,6 +71,8 @@ class ConnectionPool:
         try:
             if connection is None:
                 connection = self._open(where.origin, connect=connect, read=read)
+            else:  # kept by a send that may have had other limits
+                connection.sock.settimeout(read)
             connection.request("POST", where.path, body=body, headers=headers)
             response = connection.getresponse()
             answer = Answer(response.status, response.read())

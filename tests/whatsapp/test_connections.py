@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 
+import httpx
 import pytest
 
 from portal.whatsapp.client import CloudClient
@@ -143,6 +144,19 @@ def test_a_connection_broken_mid_answer_is_a_transport_error_and_dropped(graph_a
     assert send(cloud).startswith("wamid.")
     assert cloud.plain.opened == 2
     assert graph_api.stats()["requests"] == 3
+
+
+def test_a_kept_connection_waits_only_as_long_as_this_send_allows(graph_api, pool):
+    patient = CloudClient(graph_api.url, timeout=httpx.Timeout(10))
+    patient.plain = pool
+    send(patient)
+    graph_api.configure(timeout_rate=1.0, hold_seconds=5)
+    hasty = CloudClient(graph_api.url, timeout=httpx.Timeout(0.3))
+    hasty.plain = pool
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="timed out"):
+        send(hasty)
+    assert time.monotonic() - started < 2 and pool.opened == 1
 
 
 def test_one_pool_per_process_shared_by_every_client():
