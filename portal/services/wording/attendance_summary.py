@@ -5,11 +5,12 @@ the school calendar when the summary was made); absences are read as it is sent.
 
 from datetime import date
 
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.lexicon.numerals import localize_digits
 from portal.services.common import dates
+from portal.services.common.locales import in_language
 from portal.services.roster import attendance
 
 
@@ -31,7 +32,7 @@ def child_lines(broadcast, children, lang: str) -> list[str]:
     ids = [child.student_id for child in children if child.student_id is not None]
     absent = attendance.absent_days(ids, first=days[0], last=days[-1]) if days and ids else {}
     counted = set(days)
-    with force_locale(lang):
+    with in_language(lang):
         return [
             _child_line(child, [d for d in absent.get(child.student_id, []) if d in counted], days)
             for child in children
@@ -58,5 +59,5 @@ def _child_line(child, absent: list[date], days: list[date]) -> str:
 
 
 def heading(broadcast, lang: str) -> str:
-    with force_locale(lang):
+    with in_language(lang):
         return _("Attendance in %(month)s:", month=month_label(broadcast, lang))

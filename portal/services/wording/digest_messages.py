@@ -4,12 +4,12 @@ digest template's parameters (outside it)."""
 
 from dataclasses import dataclass
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.lexicon.numerals import localize_digits
 from portal.services.common import clock, dates
+from portal.services.common.locales import in_language
 from portal.services.wording.long_messages import MARGIN, TEMPLATE_BODY_LIMIT
 from portal.services.wording.parent_messages import (
     KIND_LABELS,
@@ -49,7 +49,7 @@ def _item(number: int, item: DigestItem, children: list[Child], lang: str, mark=
 
 
 def _frame(items: list[DigestItem], school, children: list[Child], lang: str) -> str:
-    with force_locale(lang):
+    with in_language(lang):
         today = clock.now().astimezone(dates.NEPAL).date()
         header = f"*{school.display_name(lang)}* · {DIGEST_LABEL}"
         who = _("For %(children)s", children=children_label(children, lang))
@@ -70,7 +70,7 @@ def render_digest(items: list[DigestItem], school, children: list[Child], langua
 def digest_params(items: list[DigestItem], school, children: list[Child], lang: str) -> dict:
     """The digest template's parameters in one language: the items in one line (Meta
     takes no line breaks in a parameter), numbered `1)`, `2)`."""
-    with force_locale(lang):
+    with in_language(lang):
         parts = [
             _item(number, item, children, lang, mark=")")
             for number, item in enumerate(items, start=1)

@@ -9,10 +9,10 @@ that reply opens the window."""
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.lexicon.numerals import localize_digits
+from portal.services.common.locales import in_language
 from portal.services.wording import parent_messages
 from portal.services.wording.template_texts import BODIES, CARRIER_BODY, TEMPLATE_PURPOSE
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
@@ -126,7 +126,7 @@ def _numbered_first(first: str, rest: list[str], lang: str) -> tuple[str, list[s
 
 
 def _more_plan(broadcast, school, children, lang: str, room: int) -> Plan:
-    with force_locale(lang):
+    with in_language(lang):
         tail = " … " + _("(Reply MORE to read the rest.)")
     first, *_later = split(flatten_param(params_message(broadcast, lang)), room - len(tail))
     full = parent_messages.render_text(broadcast, school, children, lang)

@@ -4,12 +4,12 @@ as free-form text (inside the 24-hour window) or as template parameters (outside
 from dataclasses import dataclass
 
 from babel.dates import format_date as babel_format_date
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.models import Kind
 from portal.services.common import clock, dates
+from portal.services.common.locales import in_language
 from portal.services.wording import attendance_summary
 from portal.services.wording.template_texts import (
     BODIES,
@@ -74,7 +74,7 @@ def fill_placeholders(text: str, day, lang: str) -> str:
 
 
 def _frame(broadcast, school, children: list[Child], lang: str) -> str:
-    with force_locale(lang):
+    with in_language(lang):
         today = clock.now().astimezone(dates.NEPAL).date()
         day = dates.format_dual_date(today, lang)
         header = f"*{school.display_name(lang)}* · {KIND_LABELS[broadcast.kind]}"
@@ -135,7 +135,7 @@ def _template_values(broadcast, school, children: list[Child], lang: str) -> dic
         "month": lambda: attendance_summary.month_label(broadcast, lang),
     }
     names = DEFAULT_TEMPLATES[TEMPLATE_PURPOSE[broadcast.kind]][1]
-    with force_locale(lang):
+    with in_language(lang):
         return {name: values[name]() for name in names}
 
 
