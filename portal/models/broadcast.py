@@ -111,6 +111,8 @@ class Broadcast(Timestamps, db.Model):
     author_teacher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teachers.id"))
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last of its deliveries was made (the senders start on the first part).
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Made by a recurring schedule: which, and the day of the occurrence it is.

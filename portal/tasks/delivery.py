@@ -22,19 +22,39 @@ RETRY_HORIZON_SECONDS = 60  # the sweeper wakes senders every minute
 DIGEST_ROUNDS = 20  # of digests.GUARDIANS_A_ROUND guardians each, a minute
 
 
+FIRST_PART = 1000  # deliveries made and committed before the senders are woken
+
+
 @app_task(priority=URGENT_PRIORITY)
 def start_broadcast(broadcast_id: int) -> bool:
-    """Claim a due broadcast (only one caller wins), fan it out and wake the senders."""
+    """Claim a due broadcast (only one caller wins) with the first part of its deliveries,
+    wake the senders, then make the rest while they send (a big school's first messages
+    go at once, not after every delivery is made; should this worker die in between, the
+    sweeper makes the rest)."""
     if not dispatch.claim(broadcast_id):
         return False
     broadcast = db.session.get(Broadcast, broadcast_id)
-    made = dispatch.fan_out(broadcast)
+    rows = dispatch.delivery_rows(broadcast)
+    first, rest = rows[:FIRST_PART], rows[FIRST_PART:]
+    dispatch.make_deliveries(broadcast, first, last=not rest)
     db.session.commit()
-    if dispatch.refresh_statistics(made):
-        db.session.commit()
     sending.upload_media_first(broadcast, transport.current_transport())
     wake_senders(broadcast_id)
+    if rest:
+        finish_fan_out(broadcast, rest)
+    if dispatch.refresh_statistics(len(rows)):
+        db.session.commit()
     return True
+
+
+def finish_fan_out(broadcast: Broadcast, rows: list[dict] | None = None) -> None:
+    """Make the rest of a broadcast's deliveries (all of them again, for the sweeper: what
+    exists already is left as it is), mark it fanned out and wake its senders for them."""
+    if rows is None:
+        rows = dispatch.delivery_rows(broadcast)
+    dispatch.make_deliveries(broadcast, rows, last=True)
+    db.session.commit()
+    wake_senders(broadcast.id)
 
 
 def wake_senders(broadcast_id: int | None = None) -> bool:

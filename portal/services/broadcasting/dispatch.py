@@ -2,6 +2,8 @@
 Huey eta never both start one), fanned out to one delivery per guardian, and completed once
 nothing waits."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -56,9 +58,15 @@ def claim(broadcast_id: int) -> bool:
 
 
 def fan_out(broadcast: Broadcast) -> int:
-    """One delivery per guardian (several children → one message), made in bulk; opted-out
-    guardians get a `skipped` row; at a school with a daily digest, non-urgent ones are
-    held until its time. Unique per (broadcast, guardian): a rerun adds nothing."""
+    """Every delivery of the broadcast at once (`delivery_rows`, `make_deliveries`); how
+    many rows that was."""
+    return make_deliveries(broadcast, delivery_rows(broadcast), last=True)
+
+
+def delivery_rows(broadcast: Broadcast) -> list[dict]:
+    """One delivery per guardian (several children → one message); opted-out guardians
+    get a `skipped` row; at a school with a daily digest, non-urgent ones are held until
+    its time."""
     classes = targets.resolve_classes(school_id=broadcast.school_id, targets=broadcast.targets)
     who = targets.recipients(
         school_id=broadcast.school_id,
@@ -72,7 +80,7 @@ def fan_out(broadcast: Broadcast) -> int:
         digests.holds(school, broadcast.kind) and broadcast.media_file_id is None
     ):  # a file goes alone
         waiting, due = DeliveryStatus.HELD, digests.next_digest_at(school, broadcast.scheduled_at)
-    rows = [
+    return [
         {
             "school_id": broadcast.school_id,
             "broadcast_id": broadcast.id,
@@ -87,9 +95,36 @@ def fan_out(broadcast: Broadcast) -> int:
         }
         for guardian_id, student_ids in who.items()
     ]
+
+
+def make_deliveries(broadcast: Broadcast, rows: list[dict], *, last: bool) -> int:
+    """Make these deliveries, in bulk; with the `last` part the broadcast is marked fanned
+    out (it may complete once nothing waits). Unique per (broadcast, guardian): a part made
+    again adds nothing. How many rows were given."""
     if rows:
         db.session.execute(_insert_ignoring_duplicates(), rows)
+    if last:
+        db.session.execute(
+            sa.update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.fanned_out_at.is_(None))
+            .values(fanned_out_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
     return len(rows)
+
+
+def unfinished_fan_outs(*, older_than: timedelta) -> list[int]:
+    """Broadcasts being sent whose fan-out stopped part way (its worker died) and began
+    longer ago than a live worker would take."""
+    return list(
+        db.session.scalars(
+            sa.select(Broadcast.id).where(
+                Broadcast.status == BroadcastStatus.SENDING,
+                Broadcast.fanned_out_at.is_(None),
+                Broadcast.started_at < clock.now() - older_than,
+            )
+        )
+    )
 
 
 def refresh_statistics(added: int) -> bool:
@@ -137,18 +172,26 @@ def _insert_ignoring_duplicates():
 
 
 def complete_if_done(broadcast_id: int) -> bool:
-    """Mark a sending broadcast completed once nothing waits (for a worker or for the
-    digest); records its reach."""
-    waiting = sa.select(Delivery.id).where(
-        Delivery.broadcast_id == broadcast_id,
-        Delivery.status.in_(WAITING),
+    """Mark a sending broadcast completed once its deliveries are all made and nothing
+    waits (for a worker or for the digest); records its reach."""
+    if _waits(broadcast_id):
+        return False
+    # Its row locked, then read again: a fan-out making its last part holds this row until
+    # that part is committed, so what waits is read after it, never from before it.
+    fanned_out = db.session.scalar(
+        sa.select(Broadcast.fanned_out_at)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
+        .with_for_update()
     )
-    if db.session.scalar(waiting.limit(1)) is not None:
+    if fanned_out is None or _waits(broadcast_id):
         return False
     tally = delivery_counts.of_broadcast(broadcast_id)
     result = db.session.execute(
         sa.update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.status == BroadcastStatus.SENDING,
+        )
         .values(
             status=BroadcastStatus.COMPLETED,
             completed_at=clock.now(),
@@ -160,10 +203,20 @@ def complete_if_done(broadcast_id: int) -> bool:
     return result.rowcount == 1
 
 
+def _waits(broadcast_id: int) -> bool:
+    """Whether a delivery of the broadcast waits for a worker or for the digest."""
+    waiting = sa.select(Delivery.id).where(
+        Delivery.broadcast_id == broadcast_id, Delivery.status.in_(WAITING)
+    )
+    return db.session.scalar(waiting.limit(1)) is not None
+
+
 def sending_ids() -> list[int]:
     """Broadcasts being sent now."""
     return list(
         db.session.scalars(
-            sa.select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)
+            sa.select(Broadcast.id)
+            .where(Broadcast.status == BroadcastStatus.SENDING)
+            .order_by(Broadcast.id)  # completing one locks its row: always in this order
         )
     )

@@ -205,15 +205,7 @@ def _steps_together() -> sa.Update:
             (when.is_(None), stamp), (behind, when), else_=sa.func.coalesce(stamp, when)
         )
         wanted.append(sa.and_(when.is_not(None), sa.or_(behind, stamp.is_(None))))
-    new_price = sa.and_(v.c.priced, d.c.pricing_type.is_(None))
-    price = {
-        column: sa.case((new_price, v.c[key]), else_=d.c[column])
-        for column, key in (
-            ("pricing_category", "category"),
-            ("pricing_type", "type"),
-            ("billable", "billable"),
-        )
-    }
+    new_price, price = _first_price(v)
     moved = sa.or_(*(condition for condition, _ in moves))
     return (
         sa.update(d)
@@ -225,6 +217,17 @@ def _steps_together() -> sa.Update:
             **price,
         )
     )
+
+
+def _first_price(v) -> tuple:
+    """(whether the row takes the price given, the price columns' new values): a price is
+    kept only where none is yet."""
+    d = _deliveries
+    new_price = sa.and_(v.c.priced, d.c.pricing_type.is_(None))
+    columns = (("pricing_category", "category"), ("pricing_type", "type"), ("billable", "billable"))
+    return new_price, {
+        column: sa.case((new_price, v.c[key]), else_=d.c[column]) for column, key in columns
+    }
 
 
 SET_WAMIDS, STEPS_TOGETHER = _set_wamids(), _steps_together()

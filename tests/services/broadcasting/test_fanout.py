@@ -170,3 +170,57 @@ def test_a_large_fan_out_tells_postgresqls_planner_how_many_deliveries_there_are
     start_broadcast.call_local(make_broadcast(roster["school"], ["ALL"]).id)  # 4 more
     made = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
     assert made == 7 and db.session.scalar(BELIEVED) == made
+
+
+def test_the_senders_start_on_the_first_part_while_the_rest_is_made(
+    db, roster, recorder, monkeypatch
+):
+    """A big school's first messages go as soon as the first part of its deliveries is
+    made; the broadcast completes only once every part is made and sent."""
+    from portal.tasks import delivery as delivery_tasks
+
+    monkeypatch.setattr(delivery_tasks, "FIRST_PART", 2)
+    made_when_woken, wake = [], delivery_tasks.wake_senders
+
+    def counting_wake(broadcast_id=None):
+        made_when_woken.append(db.session.scalar(sa.select(sa.func.count(Delivery.id))))
+        return wake(broadcast_id)
+
+    monkeypatch.setattr(delivery_tasks, "wake_senders", counting_wake)
+    broadcast = make_broadcast(roster["school"], ["ALL"])  # four guardians
+    assert start_broadcast.call_local(broadcast.id)
+    assert made_when_woken == [2, 4]  # (the tests' queue runs each sender there and then)
+    db.session.refresh(broadcast)
+    assert broadcast.fanned_out_at is not None and broadcast.status == "completed"
+    assert len(recorder.sent) == 4
+    assert all(len(recorder.to(g.phone)) == 1 for g in roster["guardians"].values())
+
+
+def test_a_fan_out_its_worker_left_half_made_is_finished_by_the_sweeper(
+    db, roster, recorder, frozen_clock, monkeypatch
+):
+    """The worker dies after the first part: the broadcast is not called complete while
+    the rest is missing, and the sweeper makes and sends the rest, each guardian once."""
+    from portal.tasks import delivery as delivery_tasks
+    from portal.tasks.sweeper import FAN_OUT_GRACE, sweep
+
+    monkeypatch.setattr(delivery_tasks, "FIRST_PART", 2)
+
+    def dies(*_args, **_kwargs):
+        raise RuntimeError("killed between two parts")
+
+    monkeypatch.setattr(delivery_tasks, "finish_fan_out", dies)
+    broadcast = make_broadcast(roster["school"], ["ALL"])
+    with pytest.raises(RuntimeError):
+        start_broadcast.call_local(broadcast.id)
+    db.session.rollback()
+    assert len(recorder.sent) == 2
+    sweep.call_local()  # too soon: a live worker may still be making them
+    assert len(recorder.sent) == 2 and db.session.get(Broadcast, broadcast.id).status == "sending"
+    frozen_clock.advance(seconds=FAN_OUT_GRACE.total_seconds() + 1)
+    assert sweep.call_local()["fan_outs_finished"] == 1
+    assert len(recorder.sent) == 4
+    assert all(len(recorder.to(g.phone)) == 1 for g in roster["guardians"].values())
+    db.session.expire_all()
+    assert db.session.get(Broadcast, broadcast.id).status == "completed"
+    assert sweep.call_local()["fan_outs_finished"] == 0
