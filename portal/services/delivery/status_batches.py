@@ -9,6 +9,8 @@ kept and applied once; one whose wamid is not stored yet is kept, and applied wh
 (`statuses.apply_pending`). Pricing and a digest's carried messages follow as for one.
 """
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -102,15 +104,43 @@ def _believed(delivery: sa.Row, wamid: str, given: dict[int, str]) -> bool:
 def _record(rows: list[dict]) -> set[tuple[str, str]]:
     """Keep the rows once per (wamid, status); the keys that were new. In key order, so
     two workers keeping overlapping batches wait for each other rather than deadlock."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    ordered = sorted(rows, key=lambda row: (row["wamid"], row["status"]))
+    if _postgres():  # one statement over a column array each, not a thousand parameters
+        return {(r.wamid, r.status) for r in db.session.execute(KEEP_ALL, _columns(ordered))}
     statement = (
-        insert(_events)
+        sqlite.insert(_events)
         .on_conflict_do_nothing(index_elements=["wamid", "status"])
         .returning(_events.c.wamid, _events.c.status)
     )
-    ordered = sorted(rows, key=lambda row: (row["wamid"], row["status"]))
     return {(r.wamid, r.status) for r in db.session.execute(statement, ordered)}
+
+
+def _columns(rows: list[dict]) -> dict[str, list]:
+    """The rows as one list per column, each value as its column's type sends it."""
+    dialect = db.session.get_bind().dialect
+    columns = {}
+    for name in statuses.RECORDED:
+        process = _events.c[name].type.bind_processor(dialect)
+        values = [row[name] for row in rows]
+        columns[name] = [process(value) for value in values] if process else values
+    return columns
+
+
+def _keep_all() -> sa.TextClause:
+    """status_events rows from a column array each, zipped by `unnest`, kept once per
+    (wamid, status); written out, as `statuses.RECORD` is, so it is never compiled again.
+    JSON goes as its text, cast."""
+    pg = postgresql.dialect()
+    unbounded = {  # VARCHAR, not VARCHAR(128): a cast would cut what the column refuses
+        name: re.sub(r"\(\d+\)", "", _events.c[name].type.compile(dialect=pg))
+        for name in statuses.RECORDED
+    }
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in unbounded.items())
+    return sa.text(  # built from the table's own column names and types, nothing given
+        f"INSERT INTO status_events ({', '.join(statuses.RECORDED)})"  # noqa: S608
+        f" SELECT * FROM unnest({arrays})"
+        " ON CONFLICT (wamid, status) DO NOTHING RETURNING wamid, status"
+    )
 
 
 def _apply_all(applied: list[tuple[sa.Row, dict]]) -> None:
@@ -230,4 +260,4 @@ def _first_price(v) -> tuple:
     }
 
 
-SET_WAMIDS, STEPS_TOGETHER = _set_wamids(), _steps_together()
+SET_WAMIDS, STEPS_TOGETHER, KEEP_ALL = _set_wamids(), _steps_together(), _keep_all()

@@ -57,7 +57,7 @@ MARK_APPLIED = (
     .where(_events.c.id == sa.bindparam("event_id"))
     .values(delivery_id=sa.bindparam("delivery_id"), applied_at=sa.bindparam("now"))
 )
-_RECORDED = (
+RECORDED = (
     "school_id",
     "wamid",
     "status",
@@ -81,7 +81,7 @@ RECORD = (
         " :error_code, :error_title, :pricing, :delivery_id, :applied_at, :created_at)"
         " ON CONFLICT (wamid, status) DO NOTHING RETURNING id"
     )
-    .bindparams(*(sa.bindparam(name, type_=_events.c[name].type) for name in _RECORDED))
+    .bindparams(*(sa.bindparam(name, type_=_events.c[name].type) for name in RECORDED))
     .columns(id=sa.Integer)
 )
 

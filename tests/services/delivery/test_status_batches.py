@@ -66,7 +66,9 @@ def state(deliveries) -> tuple:
     ]
     kept = _db.session.execute(
         sa.select(StatusEvent.wamid, StatusEvent.status, StatusEvent.delivery_id)
-        .add_columns(StatusEvent.applied_at.is_not(None))
+        .add_columns(StatusEvent.applied_at.is_not(None), StatusEvent.occurred_at)
+        .add_columns(StatusEvent.pricing, StatusEvent.error_code, StatusEvent.error_title)
+        .add_columns(StatusEvent.callback_data, StatusEvent.school_id)
         .order_by(StatusEvent.wamid, StatusEvent.status)
     ).all()
     return rows, [tuple(row) for row in kept]
