@@ -120,7 +120,10 @@ class CloudClient(MediaCalls):
         where = self._targets.get(phone_number_id)
         if where is None:
             url = f"{self.api_url}/{phone_number_id}/messages"
-            where = self._targets[phone_number_id] = connections.target(url)
+            try:
+                where = self._targets[phone_number_id] = connections.target(url)
+            except ValueError as exc:  # WHATSAPP_API_URL misconfigured: retried, alerted
+                raise TransportError(f"connection failed: {exc}") from exc
         headers = {
             "Authorization": f"Bearer {token}",
             "User-Agent": USER_AGENT,

@@ -134,6 +134,13 @@ def test_an_unreachable_api_is_a_transport_error(pool, through):
         send_text(cloud)
 
 
+@pytest.mark.parametrize("through", ["plain", "httpx"])
+def test_an_api_url_without_http_is_a_transport_error_not_a_crash(pool, through):
+    given = {"transport": pool} if through == "httpx" else {}
+    with pytest.raises(TransportError, match="connection failed"):
+        send_text(CloudClient("graph.facebook.com/v26.0", **given))
+
+
 def test_a_text_over_4096_characters_is_refused_before_sending(cloud, graph_api):
     send_text(cloud, body="क" * 4096)
     with pytest.raises(ValueError, match="4097"):

@@ -224,12 +224,10 @@ def _steps_together() -> sa.Update:
     kinds |= {"type": sa.String, "billable": sa.Boolean}
     v = _unnested(**kinds, **{status: at for status in statuses.FORWARD})
     d = _deliveries
-    moves, stamps, wanted, rank_of = [], {}, [], PROGRESS.get
-    for status in sorted(statuses.FORWARD, key=rank_of, reverse=True):
+    moves, stamps, wanted = [], {}, []
+    for status in sorted(statuses.FORWARD, key=PROGRESS.get, reverse=True):  # furthest first
         when, stamp = v.c[status], d.c[statuses.TIMESTAMP_COLUMN[status]]
-        behind = d.c.status.in_(
-            [name for name, rank in PROGRESS.items() if rank < PROGRESS[status]]
-        )
+        behind = d.c.status.in_(statuses.behind(status))
         moves.append((sa.and_(when.is_not(None), behind), status))
         stamps[stamp.key] = sa.case(
             (when.is_(None), stamp), (behind, when), else_=sa.func.coalesce(stamp, when)

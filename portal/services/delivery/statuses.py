@@ -86,11 +86,16 @@ RECORD = (
 )
 
 
+def behind(status: str) -> list[str]:
+    """The statuses a delivery may move forward from to `status`."""
+    return [name for name, rank in PROGRESS.items() if rank < PROGRESS[status]]
+
+
 def forward_statement(status: str, *, delivery_id, at) -> sa.Update:
     """Forward only; the timestamp of a step that was overtaken (read before delivered) is
     still kept. One statement: every CASE sees the row as it was before the update."""
     d = _deliveries
-    earlier = d.c.status.in_([name for name, rank in PROGRESS.items() if rank < PROGRESS[status]])
+    earlier = d.c.status.in_(behind(status))
     stamp = d.c[TIMESTAMP_COLUMN[status]]
     return (
         sa.update(d)
