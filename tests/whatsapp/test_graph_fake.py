@@ -2,7 +2,10 @@
 
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -12,6 +15,7 @@ from portal.whatsapp.client import CloudClient
 from portal.whatsapp.errors import GraphError
 from portal.whatsapp.payloads import StatusUpdate, parse
 from portal.whatsapp.signature import verify
+from tests.fakes.status_webhooks import Poster
 from tests.whatsapp.conftest import APP_SECRET, TOKEN, Receiver
 
 NUMBER_ID = "106540352242922"
@@ -297,3 +301,53 @@ def test_templates_over_the_portfolios_limit_are_counted_and_numbers_share_it(cl
         )
     stats = graph_api.accounts.stats()
     assert stats["reached"] == {"p": 251} and stats["over_limit"] == 1
+
+
+class KeptAlive:
+    """An HTTP/1.1 endpoint counting connections and requests; `drop_idle` closes each
+    connection after its answer without saying so (as a server's idle timeout does)."""
+
+    def __init__(self, drop_idle: bool):
+        self.connections, self.requests = 0, 0
+        counter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                counter.connections += 1
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                counter.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.close_connection = drop_idle
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = False  # closing the server waits for its connections
+        self.url = f"http://127.0.0.1:{self.server.server_port}/webhooks/whatsapp"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("drop_idle", [False, True])
+def test_webhooks_are_posted_on_a_kept_connection_and_a_dropped_one_is_replaced(drop_idle):
+    endpoint, poster = KeptAlive(drop_idle), Poster()
+    try:
+        for _ in range(3):
+            assert poster.post(endpoint.url, b"{}", {"Content-Type": "application/json"}) == 200
+            time.sleep(0.05)  # the dropped connection is closed before the next post
+    finally:
+        poster.close()
+        endpoint.close()
+    assert endpoint.requests == 3
+    assert endpoint.connections == (3 if drop_idle else 1)
