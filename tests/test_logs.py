@@ -7,8 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
+from gunicorn.glogging import Logger
+from hypothesis import given
+from hypothesis import strategies as st
 
-from portal.accesslog import RedactingLogger, redact_target
+from portal.accesslog import RedactingLogger, redact_target, redact_url
 from tests.factories import GuardianFactory
 from tests.webhook.test_hostile_items import envelope, post, text
 
@@ -16,8 +19,11 @@ TOKEN = "verify-token-s3cret"
 PHONE = "9779841000111"
 
 
-def access_line(method: str, target: str, referer: str = "-", **headers) -> str:
-    """The line gunicorn's access log writes for a request, with our logger class."""
+def access_line(
+    method: str, target: str, referer: str = "-", general=False, agent="-", **headers
+) -> str:
+    """The line gunicorn's access log writes for a request, with our logger class (`general`:
+    through gunicorn's own access(), every atom made, as for a format of one's own)."""
     cfg = Config()
     cfg.set("accesslog", "-")
     cfg.set("logger_class", "portal.accesslog.RedactingLogger")
@@ -35,11 +41,31 @@ def access_line(method: str, target: str, referer: str = "-", **headers) -> str:
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "HTTP_REFERER": referer,
+        "HTTP_USER_AGENT": agent,
+        **{f"HTTP_{name.upper()}": value for name, value in headers.items()},
     }
     response = SimpleNamespace(status="200 OK", sent=2, headers=[])
     request = SimpleNamespace(headers=list(headers.items()))
-    logger.access(response, request, environ, datetime.timedelta(seconds=0.01))
+    logger.now = lambda: "[02/Dec/2026:21:00:00 +0000]"
+    access = Logger.access if general else RedactingLogger.access
+    access(logger, response, request, environ, datetime.timedelta(seconds=0.01))
     return "\n".join(lines)
+
+
+TARGET_CHARS = st.sampled_from(list("/?#;&=+%.-_aZ09\t") + ["9841000111", "%2B977", "//"])
+TARGETS = st.lists(TARGET_CHARS, max_size=12).map(lambda chars: "/" + "".join(chars))
+
+
+@given(
+    target=TARGETS,
+    referer=st.one_of(st.just("-"), TARGETS, TARGETS.map(lambda t: "https://x.example" + t)),
+    agent=st.sampled_from(["-", 'Mozilla "quoted"', "curl/8"]),
+    basic=st.sampled_from([None, "Basic dXNlcjpwdw==", "Basic !!"]),
+)
+def test_the_default_lines_fast_atoms_are_the_general_ones(target, referer, agent, basic):
+    headers = {"Authorization": basic} if basic else {}
+    fast = access_line("POST", target, referer, agent=agent, **headers)
+    assert fast == access_line("POST", target, referer, general=True, agent=agent, **headers)
 
 
 def test_the_access_log_keeps_no_verify_token():
@@ -93,3 +119,8 @@ def test_a_failing_item_logs_no_phone_name_or_words(client, db, school, monkeypa
     assert event.status in ("pending", "failed") and "RuntimeError" in event.error
     for secret in (words, PHONE, "Sita Sharma"):
         assert secret not in caplog.text and secret not in event.error
+
+
+@given(target=st.one_of(TARGETS, TARGETS.map(lambda t: "https://x.example" + t)))
+def test_a_bare_path_is_redacted_as_the_split_url_would_be(target):
+    assert redact_target(target) == redact_url(target)
