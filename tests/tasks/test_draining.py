@@ -167,3 +167,37 @@ def test_a_drainer_that_ended_badly_lets_the_next_one_drain(make):
     clock.release("crashed")  # its task raised: the lease goes with it
     assert clock.wake("next", 0.0) is True
     clock.release("next")
+
+
+def test_the_oldest_pending_events_are_read_from_their_own_index(db):
+    """Among many processed events, taking the oldest pending ones reads the queue index in
+    id order; on PostgreSQL never by bitmap, which would revisit every version each take
+    leaves there until vacuum (an index scan marks them dead and steps over them after)."""
+    table = WebhookEvent.__table__
+    done = [{"body": b"{}", "status": "processed"} for _ in range(5000)]
+    waiting = [{"body": b"{}", "status": "pending"} for _ in range(30)]
+    db.session.execute(sa.insert(table), done + waiting)
+    db.session.execute(sa.text("ANALYZE webhook_events" if _on_postgresql(db) else "ANALYZE"))
+    with events.index_scanned():
+        plan = _plan(db, events.taking(20))
+        bitmaps = _setting(db, "enable_bitmapscan")
+    assert "ix_webhook_events_queue" in plan and "bitmap" not in plan.lower(), plan
+    assert (bitmaps, _setting(db, "enable_bitmapscan")) in {("off", "on"), (None, None)}
+    assert len(events.claim_pending(limit=20)) == 20
+
+
+def _on_postgresql(db) -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _setting(db, name: str) -> str | None:
+    """A PostgreSQL planner setting as it stands in this transaction (None on SQLite)."""
+    return db.session.execute(sa.text(f"SHOW {name}")).scalar() if _on_postgresql(db) else None
+
+
+def _plan(db, statement) -> str:
+    """How the database would run the statement (without running it), as one text."""
+    dialect = db.session.get_bind().dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    explain = "EXPLAIN " if _on_postgresql(db) else "EXPLAIN QUERY PLAN "
+    return "\n".join(str(row[-1]) for row in db.session.execute(sa.text(explain + sql)))
