@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import LoginThrottle, User, utcnow
@@ -28,6 +27,7 @@ from portal.services.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from portal.services.common import dialects
 
 ADDRESS_LIMIT_FACTOR = 4  # an address may fail for several people before it is locked
 
@@ -68,8 +68,7 @@ def _count(key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
     """Add one to a key's count in its window (a window that has ended starts afresh); the
     count and the window's start, read back from the same statement."""
     table = LoginThrottle.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = dialects.insert(table)
     expired = table.c.first_failure_at <= now - window
     statement = insert.values(key=key, failures=1, first_failure_at=now).on_conflict_do_update(
         index_elements=[table.c.key],

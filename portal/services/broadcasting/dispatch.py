@@ -5,7 +5,6 @@ nothing waits."""
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import (
@@ -18,7 +17,7 @@ from portal.models import (
     School,
 )
 from portal.services.broadcasting import delivery_counts, targets
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.delivery import digests
 from portal.services.delivery.reasons import OPTED_OUT
 
@@ -133,7 +132,7 @@ def refresh_statistics(added: int) -> bool:
     (claims, wamids, statuses) go by index. With stale figures a young table looks empty
     and each of those statements scans every delivery; autovacuum catches up a minute or
     more later, after the broadcast is sent. Whether it analyzed."""
-    if db.session.get_bind().dialect.name != "postgresql" or added < ANALYZE_AFTER_ROWS:
+    if not dialects.on_postgresql() or added < ANALYZE_AFTER_ROWS:
         return False
     believed = db.session.scalar(
         sa.text("SELECT reltuples FROM pg_class WHERE oid = 'deliveries'::regclass")
@@ -161,11 +160,9 @@ def _insert_ignoring_duplicates():
     bookkeeping, its compiled form cached across broadcasts). RETURNING makes SQLAlchemy
     send it as multi-row INSERTs of a thousand rows each ("insertmanyvalues"); without it
     psycopg2 runs one statement a row, ten times slower."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     deliveries = Delivery.__table__
     return (
-        insert(deliveries)
+        dialects.insert(deliveries)
         .on_conflict_do_nothing(index_elements=["broadcast_id", "guardian_id"])
         .returning(deliveries.c.id)
     )

@@ -5,12 +5,11 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import Holiday, HolidayYear
 from portal.services.calendar import public_holidays
-from portal.services.common import audit, clock
+from portal.services.common import audit, clock, dialects
 from portal.services.common.dates import NEPAL
 
 MAX_DAYS = 366  # a longer range is a typo for a year
@@ -62,9 +61,7 @@ def prefill_year(
 
 def _claim_year(values: dict) -> bool:
     """Mark the year filled; False when it was already (a conditional insert: one winner)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(HolidayYear).values(values).on_conflict_do_nothing()
+    statement = dialects.insert(HolidayYear).values(values).on_conflict_do_nothing()
     return db.session.execute(statement.returning(HolidayYear.bs_year)).first() is not None
 
 

@@ -11,12 +11,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.lexicon.text import fitted
 from portal.models import EventStatus, Guardian, InboundMessage, School, WebhookEvent
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.conversations import routing
 from portal.services.delivery import status_batches, statuses
 from portal.services.waba import account_events
@@ -197,10 +196,10 @@ def store_inbound(message, *, school_id: int | None) -> bool:
         "sent_at": message.timestamp,
         "received_at": clock.now(),
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(InboundMessage).values(values).on_conflict_do_nothing(index_elements=["wamid"])
+        dialects.insert(InboundMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["wamid"])
     )
     if db.session.execute(statement).rowcount != 1:
         return False
@@ -273,7 +272,7 @@ def index_scanned():
     bitmap scan, which the planner prefers for the few rows it expects, never marks them and
     visits every one again, so each take would cost more than the last. (Should a statement
     fail, the rollback that follows undoes the setting with the rest.)"""
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    on_postgresql = dialects.on_postgresql()
     if on_postgresql:
         db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
     yield

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Delivery, DeliveryStatus, LimitSlot, School
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.common.quiet_hours import after_quiet_hours
 from portal.whatsapp.account_changes import limit_of
 
@@ -153,7 +153,7 @@ class _lock:
 
     def __enter__(self):
         self.local.acquire()
-        if db.session.get_bind().dialect.name == "postgresql":
+        if dialects.on_postgresql():
             number = zlib.crc32(f"sandesh-limit:{self.key}".encode()) - 2**31
             db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
         return self

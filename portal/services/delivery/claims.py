@@ -21,7 +21,7 @@ from portal.models import (
     SchoolClass,
     Student,
 )
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.delivery import digests
 from portal.services.wording import parent_messages
 from portal.services.wording.digest_messages import DigestItem
@@ -136,7 +136,7 @@ def claim_batch(*, limit: int = BATCH_SIZE, broadcast_id: int | None = None) -> 
     if broadcast_id is not None:
         candidates = candidates.where(d.c.broadcast_id == broadcast_id)
     chosen = d.c.id.in_(candidates.scalar_subquery())
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialects.on_postgresql():
         # ARRAY(...) runs the locking subquery once. With `IN (subquery)` PostgreSQL may
         # rescan it for every row, each rescan skipping the rows this statement has just
         # locked and updated, so one claim could take far more than `limit` deliveries.

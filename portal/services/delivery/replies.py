@@ -4,11 +4,10 @@ same engine sends them: leases, rate limits, retries, statuses."""
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import DailyReply, Delivery, DeliveryStatus
-from portal.services.common import clock, dates
+from portal.services.common import clock, dates, dialects
 from portal.whatsapp.outgoing import MAX_TEXT_LENGTH
 
 
@@ -82,9 +81,7 @@ def first_today(*, school_id: int, to_phone: str, purpose: str) -> bool:
         "day": clock.now().astimezone(dates.NEPAL).date(),
         "created_at": clock.now(),
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyReply)
-    statement = insert.values(values).on_conflict_do_nothing()
+    statement = dialects.insert(DailyReply).values(values).on_conflict_do_nothing()
     return db.session.execute(statement).rowcount == 1
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import DIGEST, PROGRESS, Delivery, DeliveryStatus, StatusEvent
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.delivery import digests, statuses
 
 _events, _deliveries = StatusEvent.__table__, Delivery.__table__
@@ -105,7 +105,7 @@ def _record(rows: list[dict]) -> set[tuple[str, str]]:
     """Keep the rows once per (wamid, status); the keys that were new. In key order, so
     two workers keeping overlapping batches wait for each other rather than deadlock."""
     ordered = sorted(rows, key=lambda row: (row["wamid"], row["status"]))
-    if _postgres():  # one statement over a column array each, not a thousand parameters
+    if dialects.on_postgresql():  # one statement over column arrays, not many parameters
         return {(r.wamid, r.status) for r in db.session.execute(KEEP_ALL, _columns(ordered))}
     statement = (
         sqlite.insert(_events)
@@ -156,7 +156,7 @@ def _apply_all(applied: list[tuple[sa.Row, dict]]) -> None:
         if event["status"] in steps:
             at = {"delivery_id": delivery.id, "at": event["occurred_at"]}
             steps[event["status"]].setdefault(delivery.id, at)
-    if _postgres():
+    if dialects.on_postgresql():
         _each(SET_WAMIDS, wamids)
         _each(STEPS_TOGETHER, _side_by_side(priced, steps))
     else:  # SQLite runs in process: a statement costs no round trip there
@@ -178,10 +178,6 @@ def _side_by_side(priced: dict[int, dict], steps: dict[str, dict]) -> dict[int, 
         row |= {status: steps[status].get(delivery_id, {}).get("at") for status in steps}
         rows[delivery_id] = row
     return rows
-
-
-def _postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _each(together, rows: dict[int, dict]) -> None:

@@ -5,11 +5,10 @@ and for uploads to Meta."""
 import hashlib
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import MediaFile, School
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.media import inspect
 from portal.services.media.storage import current_storage
 
@@ -54,10 +53,8 @@ def keep(*, school: School, prepared: inspect.Prepared, source: str) -> MediaFil
         "source": source,
         "created_at": clock.now(),
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(MediaFile)
+        dialects.insert(MediaFile)
         .values(values)
         .on_conflict_do_nothing(index_elements=["school_id", "sha256"])
     )

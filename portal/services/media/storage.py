@@ -7,11 +7,10 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import MediaBlob
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 
 KEY = "sandesh.media_storage"
 
@@ -28,11 +27,11 @@ class DatabaseStorage:
     """Bytes in the `media_blobs` table, in the caller's transaction."""
 
     def put(self, sha256: str, data: bytes, *, content_type: str) -> None:
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         values = {"sha256": sha256, "data": data, "size": len(data), "created_at": clock.now()}
         db.session.execute(
-            insert(MediaBlob).values(values).on_conflict_do_nothing(index_elements=["sha256"])
+            dialects.insert(MediaBlob)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["sha256"])
         )
 
     def get(self, sha256: str) -> bytes:

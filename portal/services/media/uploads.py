@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import g
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import MediaFile, MediaUpload
-from portal.services.common import clock
+from portal.services.common import clock, dialects
 from portal.services.media import files
 from portal.whatsapp.errors import TransportError
 
@@ -60,10 +59,8 @@ def forget(*, phone_number_id: str, sha256: str, media_id: str) -> None:
 
 def _row(phone_number_id: str, sha256: str):
     """(id, media_id, expires_at) of the upload row, made once."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(MediaUpload)
+        dialects.insert(MediaUpload)
         .values(phone_number_id=phone_number_id, sha256=sha256, uploads=0)
         .on_conflict_do_nothing(index_elements=["phone_number_id", "sha256"])
     )

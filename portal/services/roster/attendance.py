@@ -4,11 +4,10 @@ student is marked at most once a day, however often a teacher sends the same lis
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import AttendanceRecord, Student
-from portal.services.common import clock, dates
+from portal.services.common import clock, dates, dialects
 
 
 def today() -> date:
@@ -49,10 +48,8 @@ def mark_absent(
         }
         for student_id in student_ids
     ]
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(AttendanceRecord)
+        dialects.insert(AttendanceRecord)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["student_id", "day"])
         .returning(AttendanceRecord.student_id)
