@@ -39,6 +39,9 @@ def add_school(page, *, slug, name, number, token, portfolio=None, new_portfolio
     if new_portfolio:
         page.get_by_label("New portfolio's name").fill(new_portfolio)
     page.get_by_role("button", name="Add and check with Meta").click()
+    # Adding checks the setup with Meta: several calls and every template submitted, which
+    # on a machine running both suites at once can take longer than expect's 5 seconds.
+    expect(page.locator("h1")).to_have_text(name, timeout=30_000)
 
 
 def test_the_operator_adds_a_school_and_sees_each_step_checked_with_meta(
