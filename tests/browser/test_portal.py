@@ -74,3 +74,29 @@ def test_edit_a_guardians_phone(page, sign_in, admin, school):
     page.wait_for_url(f"**/guardians/{guardian.id}")
     expect(page.locator("main")).to_contain_text(display_phone("+9779841234567"))
     expect(page.locator("main")).to_contain_text("Kamala Shrestha")
+
+
+def test_a_second_tap_while_a_page_loads_replaces_it(page, sign_in, admin):
+    sign_in(admin)
+    nav = page.get_by_role("navigation", name="Main")
+    held, ended = [], []
+    page.route("**/students/", lambda route: held.append(route))
+    page.on("requestfinished", lambda request: ended.append(request.url))
+    page.on("requestfailed", lambda request: ended.append(request.url))
+
+    nav.get_by_role("link", name="Students").click()
+    deadline = time.monotonic() + 5
+    while not held:  # the Students answer is on its way, slowly
+        assert time.monotonic() < deadline, "the Students request was not sent"
+        page.wait_for_timeout(20)
+    nav.get_by_role("link", name="Guardians").click()
+    expect(page.locator("h1")).to_have_text("Guardians")
+
+    held[0].continue_()  # now the Students answer arrives, after the Guardians one
+    deadline = time.monotonic() + 5
+    while not any(url.endswith("/students/") for url in ended):
+        assert time.monotonic() < deadline, "the Students request never ended"
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(300)
+    expect(page.locator("h1")).to_have_text("Guardians")
+    assert page.url.endswith("/guardians/")

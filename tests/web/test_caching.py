@@ -78,10 +78,22 @@ def test_a_revalidation_is_a_304_that_keeps_the_year(admin_portal):
         assert "Cookie" not in again.headers["Vary"]
 
 
+def test_a_page_runs_htmx_then_the_portals_own_script_from_one_file(client, app):
+    (url,) = static_urls_anonymous(client)["script"]  # one request on a first visit
+    with client.get(url) as response:
+        served = response.get_data()
+    parts = []
+    for name in ("vendor/htmx-2.0.11.min.js", "app.js"):
+        with open(f"{app.static_folder}/{name}", "rb") as source:
+            parts.append(source.read().rstrip())
+    assert served == b";\n".join(parts) + b";\n"
+    assert b"var htmx=" in parts[0] and b"htmx:beforeSwap" in parts[1]
+
+
 def test_static_files_are_compressed_at_brotli_s_best(client, app):
-    with open(f"{app.static_folder}/vendor/htmx-2.0.11.min.js", "rb") as source:
-        plain = source.read()
     url = static_urls_anonymous(client)["script"][0]
+    with client.get(url) as response:
+        plain = response.get_data()
     with client.get(url, headers={"Accept-Encoding": "gzip, br"}) as response:
         assert response.headers["Content-Encoding"] == "br"
         assert brotli.decompress(response.get_data()) == plain

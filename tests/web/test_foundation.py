@@ -42,7 +42,7 @@ def test_every_page_carries_a_strict_csp(client):
 def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
     html = client.get("/login").get_data(as_text=True)
     css_url = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', html).group(1)
-    js_url = re.search(r'src="(/static/vendor/htmx[^"]+)"', html).group(1)
+    js_url = re.search(r'src="(/static/portal\.js\?v=[0-9a-f]{12})"', html).group(1)
     for url in (css_url, js_url):
         with client.get(url) as response:
             assert response.status_code == 200
@@ -61,7 +61,7 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
 
 def test_responses_are_compressed(client):
     html = client.get("/login").get_data(as_text=True)
-    js_url = re.search(r'src="(/static/vendor/htmx[^"]+)"', html).group(1)
+    js_url = re.search(r'src="(/static/portal\.js\?v=[0-9a-f]{12})"', html).group(1)
     with client.get(js_url, headers={"Accept-Encoding": "gzip, br"}) as response:
         assert response.headers["Content-Encoding"] in ("br", "gzip")
         assert len(response.data) < 25_000
