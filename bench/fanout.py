@@ -229,6 +229,8 @@ def run_scenario(
         meter = CpuMeter(workers=workers, web=web, fake_pid=fake.process.pid)
         figures = _send(name, guardians=guardians, fake=fake, meter=meter, workers=workers)
         applied = _statuses_applied(expected=guardians * len(statuses), timeout=60)
+        if applied:  # how Meta's batching (the fake's) came out: statuses per webhook
+            applied["posts"] = fake.stats()["webhooks"]["posts"]
         return figures | {"rate": rate, "statuses": applied}
     finally:
         stack.stop()
@@ -434,7 +436,8 @@ def report(results: list[dict]) -> None:
             st = r["statuses"]
             print(
                 f"{name}: statuses applied {st['applied']:,} of {st['expected']:,}, the last "
-                f"{st['last_at'] - r['started']:.1f} s after the start"
+                f"{st['last_at'] - r['started']:.1f} s after the start; posted in "
+                f"{st['posts']:,} webhooks ({st['applied'] / max(1, st['posts']):.1f} a webhook)"
             )
         cpu = r["cpu_ms_per_message"]
         parts = ", ".join(f"{part} {ms:.2f}" for part, ms in cpu.items() if part != "wall")
