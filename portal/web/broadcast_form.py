@@ -49,6 +49,8 @@ class BroadcastForm(FlaskForm):
     # once previewed it is kept, and the form carries its id instead of the bytes again.
     attachment = FileField(_l("Photo or PDF (optional)"))
     media_file_id = HiddenField()
+    # This compose page's id: a second Send of it opens the broadcast the first one made.
+    submission = HiddenField()
 
     def add_error(self, error: BroadcastError) -> None:
         """Show a service's complaint under the field it is about."""

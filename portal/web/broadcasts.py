@@ -1,6 +1,7 @@
 """Broadcasts: the list, composing with a preview as parents will see it, and a broadcast's
 live progress, per-guardian status and failures by reason."""
 
+import sqlalchemy as sa
 from babel.dates import format_timedelta
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from portal.services.broadcasting import (
     delivery_counts,
     delivery_export,
     preview,
+    submissions,
     targets,
     tracking,
 )
@@ -65,6 +67,7 @@ def _compose(form: BroadcastForm, *, status: int = 200, block: str | None = None
 def new():
     form = BroadcastForm(formdata=None)
     form.send_date.data = clock.now().astimezone(dates.NEPAL).date().isoformat()
+    form.submission.data = submissions.new_token()
     return _compose(form)
 
 
@@ -74,13 +77,17 @@ def create():
     attachments.allow_upload()
     form = BroadcastForm()
     school = db.session.get(School, school_id())
+    sending = request.form.get("action") != "preview"
+    key = _submission_key(form)
+    if sending and key and (made := submissions.made_by(school.id, key)):
+        return _sent_before(made)
     broadcast, requested = _draft(form, school)
     if broadcast is None:
         db.session.rollback()
         return _invalid(form)
-    if request.form.get("action") == "preview":
+    if not sending:
         return _preview(form, broadcast, school, requested)
-    return _send(broadcast)
+    return _send(broadcast, key)
 
 
 def _draft(form: BroadcastForm, school: School):
@@ -129,14 +136,41 @@ def _preview(form, broadcast, school, requested):
     return _compose(form, block="preview", preview=shown, media=media, **lines)
 
 
-def _send(broadcast: Broadcast):
+def _submission_key(form: BroadcastForm) -> str | None:
+    """This compose page's submission (its token and every field and file name sent), or
+    None for a page without a token (one opened before the token existed)."""
+    token = submissions.valid(form.submission.data)
+    if token is None:
+        return None
+    skipped = ("csrf_token", "action", "submission")
+    fields = [(k, v) for k, values in request.form.lists() if k not in skipped for v in values]
+    fields += [(k, f.filename or "") for k, f in request.files.items(multi=True) if f.filename]
+    return submissions.key(token, fields)
+
+
+def _send(broadcast: Broadcast, key: str | None):
     broadcasts.record_created(broadcast, user_id=current_user.id)
-    db.session.commit()
+    if key:
+        submissions.remember(broadcast, key)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same page's other Send committed first
+        db.session.rollback()
+        made = submissions.made_by(school_id(), key) if key else None
+        if made is None:
+            raise
+        return _sent_before(made)
     enqueue_start(broadcast)
     if broadcast.scheduled_at > clock.now():
         flash(_("Scheduled for %(when)s.", when=_datetime(broadcast.scheduled_at)))
     else:
         flash(_("Sending now."))
+    return redirect(url_for(".show", broadcast_id=broadcast.id))
+
+
+def _sent_before(broadcast: Broadcast):
+    """The broadcast this compose page already made, opened instead of sending it again."""
+    flash(_("This message was already sent from this page; it was not sent again."))
     return redirect(url_for(".show", broadcast_id=broadcast.id))
 
 

@@ -224,6 +224,90 @@ def test_send_creates_the_broadcast_and_messages_reach_the_right_guardians(
     assert "Sending now." in page and "Completed" in page
 
 
+def _compose_page_token(portal) -> str:
+    """The submission id a freshly opened compose page carries."""
+    found = re.search(r'name="submission" value="([^"]+)"', _text(portal.get("/broadcasts/new")))
+    assert found, "the compose page carries no submission id"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain form", "htmx"])
+def test_a_second_send_of_the_same_page_opens_the_first_broadcast(
+    admin_portal, roster, recorder, db, htmx
+):
+    form = _form(submission=_compose_page_token(admin_portal))
+    first = admin_portal.post("/broadcasts/new", form, htmx=htmx)
+    broadcast = _only_broadcast(db)
+    sent = len(recorder.sent)
+    assert sent == 2  # 5A: Maya and Hari
+    again = admin_portal.post("/broadcasts/new", form, htmx=htmx)  # a double tap
+    assert _count(db, Broadcast) == 1 and len(recorder.sent) == sent
+    assert again.status_code == first.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"] == f"/broadcasts/{broadcast.id}"
+    page = _text(admin_portal.get(again.headers["Location"]))
+    assert "This message was already sent from this page; it was not sent again." in page
+    assert len(_audit(db, "broadcast.create")) == 1
+
+
+def test_a_changed_message_on_the_same_page_goes_as_a_new_broadcast(
+    admin_portal, roster, recorder, db
+):
+    token = _compose_page_token(admin_portal)
+    admin_portal.post("/broadcasts/new", _form(submission=token))
+    changed = _form(submission=token, body_en="School opens at 11 tomorrow.", body_ne="")
+    response = admin_portal.post("/broadcasts/new", changed)  # Back, edited, Send
+    assert _count(db, Broadcast) == 2
+    page = _text(admin_portal.get(response.headers["Location"]))
+    assert "Sending now." in page and "already sent" not in page
+    other_page = _form(submission=_compose_page_token(admin_portal))  # New broadcast again
+    admin_portal.post("/broadcasts/new", other_page)
+    assert _count(db, Broadcast) == 3  # the same notice, on purpose, from a new page
+
+
+def test_two_sends_of_one_page_racing_each_other_make_one_broadcast(
+    admin_portal, roster, recorder, db, monkeypatch
+):
+    from portal.services.broadcasting import submissions
+
+    form = _form(submission=_compose_page_token(admin_portal))
+    first = admin_portal.post("/broadcasts/new", form)
+    # The second got past its check before the first committed: the constraint decides.
+    looked, real = [], submissions.made_by
+
+    def made_by(*args):  # the first look (before the draft) sees nothing yet
+        looked.append(args)
+        return None if len(looked) == 1 else real(*args)
+
+    monkeypatch.setattr(submissions, "made_by", made_by)
+    second = admin_portal.post("/broadcasts/new", form)
+    assert len(looked) == 2  # checked before, and again after the constraint refused it
+    assert _count(db, Broadcast) == 1
+    assert second.headers["Location"] == first.headers["Location"]
+    assert "it was not sent again" in _text(admin_portal.get(second.headers["Location"]))
+
+
+def test_a_preview_then_send_makes_one_broadcast_and_the_nepali_notice(
+    portal, login_as, roster, recorder, db
+):
+    login_as("admin")
+    portal.post("/language", {"lang": "ne"})
+    form = _form(submission=_compose_page_token(portal))
+    preview_only = portal.post("/broadcasts/new", form | {"action": "preview"}, htmx=True)
+    assert preview_only.status_code == 200 and _count(db, Broadcast) == 0
+    portal.post("/broadcasts/new", form)
+    again = portal.post("/broadcasts/new", form)
+    assert _count(db, Broadcast) == 1
+    page = _text(portal.get(again.headers["Location"]))
+    assert "यो सन्देश यही पानाबाट पहिले नै पठाइसकिएको छ; फेरि पठाइएन।" in page
+
+
+def test_a_page_without_a_submission_id_still_sends(admin_portal, roster, recorder, db):
+    for token in (None, "", "not-one-of-ours", "x" * 300):  # opened before the id existed
+        form = _form() if token is None else _form(submission=token)
+        assert admin_portal.post("/broadcasts/new", form).status_code == 302
+    assert _count(db, Broadcast) == 4
+
+
 def test_a_scheduled_broadcast_waits_and_shows_its_nepal_time(admin_portal, roster, recorder, db):
     tomorrow = _tomorrow()
     later = {"send_date": tomorrow.isoformat(), "send_time": "10:00"}
