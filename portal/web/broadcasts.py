@@ -1,7 +1,6 @@
 """Broadcasts: the list, composing with a preview as parents will see it, and a broadcast's
 live progress, per-guardian status and failures by reason."""
 
-import sqlalchemy as sa
 from babel.dates import format_timedelta
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -32,6 +31,7 @@ from portal.web import attachments, broadcast_labels
 from portal.web.broadcast_form import BroadcastForm, parse_date
 from portal.web.htmx import is_htmx, render_page
 from portal.web.i18n import locale_code
+from portal.web.submitted import commit_once, submission_key
 from portal.web.tenancy import get_scoped_or_404, roster_editor, school_id, school_member, scoped
 
 bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
@@ -78,8 +78,8 @@ def create():
     form = BroadcastForm()
     school = db.session.get(School, school_id())
     sending = request.form.get("action") != "preview"
-    key = _submission_key(form)
-    if sending and key and (made := submissions.made_by(school.id, key)):
+    key = submission_key("broadcast", form.submission.data)
+    if sending and key and (made := submissions.made_by(school.id, key, Broadcast)):
         return _sent_before(made)
     broadcast, requested = _draft(form, school)
     if broadcast is None:
@@ -136,30 +136,10 @@ def _preview(form, broadcast, school, requested):
     return _compose(form, block="preview", preview=shown, media=media, **lines)
 
 
-def _submission_key(form: BroadcastForm) -> str | None:
-    """This compose page's submission (its token and every field and file name sent), or
-    None for a page without a token (one opened before the token existed)."""
-    token = submissions.valid(form.submission.data)
-    if token is None:
-        return None
-    skipped = ("csrf_token", "action", "submission")
-    fields = [(k, v) for k, values in request.form.lists() if k not in skipped for v in values]
-    fields += [(k, f.filename or "") for k, f in request.files.items(multi=True) if f.filename]
-    return submissions.key(token, fields)
-
-
 def _send(broadcast: Broadcast, key: str | None):
     broadcasts.record_created(broadcast, user_id=current_user.id)
-    if key:
-        submissions.remember(broadcast, key)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # the same page's other Send committed first
-        db.session.rollback()
-        made = submissions.made_by(school_id(), key) if key else None
-        if made is None:
-            raise
-        return _sent_before(made)
+    if earlier := commit_once(broadcast, key, Broadcast):  # the page's other Send was first
+        return _sent_before(earlier)
     enqueue_start(broadcast)
     if broadcast.scheduled_at > clock.now():
         flash(_("Scheduled for %(when)s.", when=_datetime(broadcast.scheduled_at)))

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -63,6 +70,8 @@ class ScheduleForm(FlaskForm):
     )
     starts_on = DayField(_l("From"))
     ends_on = DayField(_l("Until (optional)"))
+    # This page's id: a second press of it opens the recurring broadcast the first made.
+    submission = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

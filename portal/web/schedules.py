@@ -9,10 +9,17 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import Broadcast, Kind, RecurringSchedule, ScheduleStatus, School, Source
-from portal.services.broadcasting import broadcasts, delivery_counts, preview, targets
+from portal.services.broadcasting import (
+    broadcasts,
+    delivery_counts,
+    preview,
+    submissions,
+    targets,
+)
 from portal.services.schedules import describe, schedules
 from portal.web.htmx import is_htmx, render_page
 from portal.web.schedule_form import ScheduleForm
+from portal.web.submitted import commit_once, submission_key
 from portal.web.tenancy import get_scoped_or_404, roster_editor, school_id, school_member, scoped
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
@@ -57,7 +64,9 @@ def _form_page(form, *, schedule=None, status=200, block=None, **extra):
 @bp.get("/new")
 @roster_editor
 def new():
-    return _form_page(ScheduleForm(formdata=None))
+    form = ScheduleForm(formdata=None)
+    form.submission.data = submissions.new_token()
+    return _form_page(form)
 
 
 @bp.post("/new")
@@ -65,13 +74,24 @@ def new():
 def create():
     form = ScheduleForm()
     school = db.session.get(School, school_id())
+    making = request.form.get("action") != "preview"
+    key = submission_key("schedule", form.submission.data)
+    if making and key and (made := submissions.made_by(school.id, key, RecurringSchedule)):
+        return _made_before(made)
     schedule = _checked(form, lambda: _make(form, school))
     if schedule is None:
         return _invalid(form)
-    if request.form.get("action") == "preview":
+    if not making:
         return _preview(form, schedule, school)
-    db.session.commit()
+    if earlier := commit_once(schedule, key, RecurringSchedule):  # the other press was first
+        return _made_before(earlier)
     flash(_("The recurring broadcast is on."))
+    return redirect(url_for(".show", schedule_id=schedule.id))
+
+
+def _made_before(schedule):
+    """The recurring broadcast this page already made, opened instead of making another."""
+    flash(_("This recurring broadcast was already made from this page; it was not made again."))
     return redirect(url_for(".show", schedule_id=schedule.id))
 
 

@@ -1,5 +1,6 @@
 """The calendar and recurring broadcast pages, as an admin uses them."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -58,6 +59,18 @@ def test_csv_import_reports_bad_lines_and_imports_nothing(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Holiday)) == 0
 
 
+WEEKLY = {
+    "targets": ["5A"],
+    "kind": "notice",
+    "body_en": "Library day on {weekday}.",
+    "every": "week",
+    "weekdays": ["6"],
+    "at": "07:00",
+    "on_holiday": "skip",
+    "starts_on": "2082-08-07",
+}
+
+
 def test_a_weekly_schedule_previewed_then_started(db, roster, login_as, portal, frozen_clock):
     login_as("admin", school=roster["school"], language="en")
     holidays.add_holiday(
@@ -70,16 +83,7 @@ def test_a_weekly_schedule_previewed_then_started(db, roster, login_as, portal, 
         closed=True,
     )
     db.session.commit()
-    form = {
-        "targets": ["5A"],
-        "kind": "notice",
-        "body_en": "Library day on {weekday}.",
-        "every": "week",
-        "weekdays": ["6"],
-        "at": "07:00",
-        "on_holiday": "skip",
-        "starts_on": "2082-08-07",
-    }
+    form = WEEKLY
     preview = portal.post("/schedules/new", form | {"action": "preview"}, htmx=True)
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "every Sunday at 07:00; not on holidays" in text
@@ -95,6 +99,56 @@ def test_a_weekly_schedule_previewed_then_started(db, roster, login_as, portal, 
     portal.post(f"/schedules/{schedule.id}/pause")
     db.session.refresh(schedule)
     assert schedule.status == "paused"
+
+
+def _weekly(token: str, **values) -> dict:
+    return WEEKLY | {"action": "save", "submission": token} | values
+
+
+def _schedule_page_token(portal) -> str:
+    page = portal.get("/schedules/new").get_data(as_text=True)
+    found = re.search(r'name="submission" value="([^"]+)"', page)
+    assert found, "the page carries no submission id"
+    return found.group(1)
+
+
+def _schedules(db) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(RecurringSchedule))
+
+
+def test_saving_one_page_twice_makes_one_recurring_broadcast(
+    db, roster, login_as, portal, frozen_clock
+):
+    login_as("admin", school=roster["school"], language="en")
+    token = _schedule_page_token(portal)
+    first = portal.post("/schedules/new", _weekly(token))
+    again = portal.post("/schedules/new", _weekly(token), htmx=True)  # a double tap
+    assert _schedules(db) == 1
+    assert again.headers["Location"] == first.headers["Location"]
+    page = portal.get(again.headers["Location"]).get_data(as_text=True)
+    assert "This recurring broadcast was already made from this page; it was not made again." in (
+        page
+    )
+    changed = portal.post("/schedules/new", _weekly(token, at="08:00"))  # Back, edited, Save
+    assert changed.status_code == 302 and _schedules(db) == 2
+    portal.post("/schedules/new", _weekly(_schedule_page_token(portal)))  # a new page
+    assert _schedules(db) == 3
+
+
+def test_the_second_save_is_told_in_nepali_and_the_edit_page_has_no_id(
+    db, roster, login_as, portal, frozen_clock
+):
+    login_as("admin", school=roster["school"], language="ne")
+    form = _weekly(_schedule_page_token(portal))
+    saved = portal.post("/schedules/new", form)
+    again = portal.post("/schedules/new", form)
+    page = portal.get(again.headers["Location"]).get_data(as_text=True)
+    assert "यो दोहोरिने सन्देश यही पानाबाट पहिले नै बनाइसकिएको छ; फेरि बनाइएन।" in page
+    assert portal.post("/schedules/new", _weekly("")).status_code == 302  # no id: as before
+    assert _schedules(db) == 2
+    edit = portal.get(saved.headers["Location"] + "/edit").get_data(as_text=True)
+    assert "<form" in edit and 'name="submission"' not in edit
 
 
 def test_a_schedule_without_weekdays_is_refused(db, roster, login_as, portal, frozen_clock):

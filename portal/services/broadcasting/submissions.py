@@ -1,11 +1,11 @@
-"""One broadcast per compose page and message: the page carries a random submission id, and
-Send keeps it, with a fingerprint of what the form asked for, beside the broadcast it made
-(in the same transaction, under the idempotency keys' unique constraint per school). A
-second Send of the same page with the same message (a double tap on a slow link before
-htmx has loaded, the browser's Back and Send again, a resubmitted form) finds the
-broadcast the first made instead of sending every parent the notice twice; two racing each
-other make one. A page whose message was changed before Send goes as a new broadcast. Kept,
-as the API's keys are, for a day.
+"""One thing made per form page and request: a compose page (a broadcast, a recurring
+broadcast) carries a random submission id, and the press that makes something keeps it,
+with a fingerprint of what the form asked for, beside what it made (in the same
+transaction, under the idempotency keys' unique constraint per school). A second press of
+the same page asking the same (a double tap on a slow link before htmx has loaded, the
+browser's Back and the button again, a resubmitted form) finds what the first made instead
+of sending every parent the notice twice; two racing each other make one. A page whose
+message was changed first makes a new one. Kept, as the API's keys are, for a day.
 """
 
 import hashlib
@@ -16,11 +16,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Broadcast, IdempotencyKey
+from portal.models import IdempotencyKey
 from portal.services.common import clock
 
 KEPT_FOR = timedelta(hours=24)
-PREFIX = "portal compose "  # beside the API's Idempotency-Key values, in their table
+PREFIX = "portal "  # beside the API's Idempotency-Key values, in their table
 _TOKEN_LENGTH = 22  # secrets.token_urlsafe(16)
 
 
@@ -35,15 +35,15 @@ def valid(token: str | None) -> str | None:
     return token if all(c.isalnum() or c in "-_" for c in token) else None
 
 
-def key(token: str, fields: list[tuple[str, str]]) -> str:
-    """The kept key of a submission: its page's token and what the form asked for."""
+def key(form: str, token: str, fields: list[tuple[str, str]]) -> str:
+    """The kept key of a submission: which form, its page's token and what it asked for."""
     text = json.dumps(sorted(fields), ensure_ascii=False, separators=(",", ":"))
     fingerprint = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{PREFIX}{token}:{fingerprint}"
+    return f"{PREFIX}{form} {token}:{fingerprint}"
 
 
-def made_by(school_id: int, key: str) -> Broadcast | None:
-    """The broadcast this submission already made, within the last day."""
+def made_by(school_id: int, key: str, model):
+    """The `model` row (of this school) this submission already made in the last day."""
     kept = db.session.scalar(
         sa.select(IdempotencyKey.response).where(
             IdempotencyKey.school_id == school_id,
@@ -51,32 +51,32 @@ def made_by(school_id: int, key: str) -> Broadcast | None:
             IdempotencyKey.created_at > clock.now() - KEPT_FOR,
         )
     )
-    broadcast_id = (kept or {}).get("broadcast_id")
-    if broadcast_id is None:
+    made_id = (kept or {}).get("id")
+    if made_id is None:
         return None
     return db.session.scalar(
-        sa.select(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.school_id == school_id)
+        sa.select(model).where(model.id == made_id, model.school_id == school_id)
     )
 
 
-def remember(broadcast: Broadcast, key: str) -> None:
-    """Keep the submission with the broadcast, in the caller's transaction (a use of the
-    same key more than a day ago gives way)."""
+def remember(made, key: str) -> None:
+    """Keep the submission with what it made (a row with `id` and `school_id`), in the
+    caller's transaction (a use of the same key more than a day ago gives way)."""
     db.session.execute(
         sa.delete(IdempotencyKey).where(
-            IdempotencyKey.school_id == broadcast.school_id,
+            IdempotencyKey.school_id == made.school_id,
             IdempotencyKey.key == key,
             IdempotencyKey.created_at <= clock.now() - KEPT_FOR,
         )
     )
-    db.session.flush()  # the broadcast's id
+    db.session.flush()  # the row's id
     db.session.add(
         IdempotencyKey(
-            school_id=broadcast.school_id,
+            school_id=made.school_id,
             key=key,
             request_hash="portal",
             status_code=303,
-            response={"broadcast_id": broadcast.id},
+            response={"id": made.id},
             created_at=clock.now(),
         )
     )
