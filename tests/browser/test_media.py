@@ -2,6 +2,8 @@
 send, see the thumbnail on the broadcast's page and the photo on a parent's phone in the
 simulator (sandbox: the bytes the sandbox kept)."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -22,9 +24,15 @@ def five_a(school):
     return cls
 
 
-def loaded(image) -> bool:
-    """Whether the browser fetched and decoded the picture."""
-    return image.evaluate("img => img.complete && img.naturalWidth > 0")
+def loaded(image, timeout: float = 10) -> bool:
+    """Whether the browser fetched and decoded the picture within `timeout` seconds (it is
+    visible, sized by its width and height, before its bytes have all arrived)."""
+    deadline = time.monotonic() + timeout
+    while not image.evaluate("img => img.complete && img.naturalWidth > 0"):
+        if time.monotonic() > deadline:
+            return False
+        image.page.wait_for_timeout(20)
+    return True
 
 
 def test_compose_with_a_photo_preview_send_and_see_it_on_the_parents_phone(
