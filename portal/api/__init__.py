@@ -11,7 +11,7 @@ from portal.api.schemas import BroadcastIn, BroadcastOut
 from portal.extensions import csrf, db
 from portal.models import Broadcast, Source
 from portal.services.broadcasting import broadcasts, delivery_counts, delivery_export
-from portal.services.common import audit, spreadsheet
+from portal.services.common import audit, idempotency_keys, spreadsheet
 from portal.tasks.delivery import enqueue_start
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -70,7 +70,7 @@ def create():
     except idempotency.InvalidKey as bad:
         return error(400, "bad_request", str(bad), fields={idempotency.HEADER: [str(bad)]})
     request_hash = idempotency.digest(payload)
-    if key is not None and (earlier := idempotency.find(g.api_school.id, key)) is not None:
+    if key is not None and (earlier := idempotency_keys.find(g.api_school.id, key)) is not None:
         return _replay(earlier, request_hash)
     try:
         broadcast = _create(payload)
@@ -81,7 +81,7 @@ def create():
     db.session.refresh(broadcast)  # as stored (UTC), as every later answer shows it
     shown = _show(broadcast)
     if key is not None:
-        idempotency.remember(
+        idempotency_keys.remember(
             school_id=g.api_school.id,
             key=key,
             request_hash=request_hash,
@@ -92,7 +92,7 @@ def create():
         db.session.commit()
     except sa.exc.IntegrityError:  # a retry with the same key committed first
         db.session.rollback()
-        return _replay(idempotency.find(g.api_school.id, key), request_hash)
+        return _replay(idempotency_keys.find(g.api_school.id, key), request_hash)
     enqueue_start(broadcast)  # a lost wake-up is logged; the dispatcher starts it anyway
     return shown, 201
 

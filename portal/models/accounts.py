@@ -82,8 +82,9 @@ class ApiToken(db.Model):
 class IdempotencyKey(db.Model):
     """An `Idempotency-Key` a school's program sent with POST /api/v1/broadcasts: the
     request it came with (as a digest) and the answer it got, given again for a retry.
-    The portal's compose page keeps its submissions here too (key "portal compose ...",
-    `portal.services.broadcasting.submissions`), so a second Send opens the first."""
+    The portal's compose and new recurring-broadcast pages keep their submissions here too
+    (keys "portal broadcast ..." and "portal schedule ...",
+    `portal.services.broadcasting.submissions`), so a second press opens the first."""
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (sa.UniqueConstraint("school_id", "key"),)

@@ -11,15 +11,12 @@ message was changed first makes a new one. Kept, as the API's keys are, for a da
 import hashlib
 import json
 import secrets
-from datetime import timedelta
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import IdempotencyKey
-from portal.services.common import clock
+from portal.services.common import idempotency_keys
 
-KEPT_FOR = timedelta(hours=24)
 PREFIX = "portal "  # beside the API's Idempotency-Key values, in their table
 _TOKEN_LENGTH = 22  # secrets.token_urlsafe(16)
 
@@ -44,14 +41,8 @@ def key(form: str, token: str, fields: list[tuple[str, str]]) -> str:
 
 def made_by(school_id: int, key: str, model):
     """The `model` row (of this school) this submission already made in the last day."""
-    kept = db.session.scalar(
-        sa.select(IdempotencyKey.response).where(
-            IdempotencyKey.school_id == school_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.created_at > clock.now() - KEPT_FOR,
-        )
-    )
-    made_id = (kept or {}).get("id")
+    kept = idempotency_keys.find(school_id, key)
+    made_id = (kept.response or {}).get("id") if kept else None
     if made_id is None:
         return None
     return db.session.scalar(
@@ -61,22 +52,12 @@ def made_by(school_id: int, key: str, model):
 
 def remember(made, key: str) -> None:
     """Keep the submission with what it made (a row with `id` and `school_id`), in the
-    caller's transaction (a use of the same key more than a day ago gives way)."""
-    db.session.execute(
-        sa.delete(IdempotencyKey).where(
-            IdempotencyKey.school_id == made.school_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.created_at <= clock.now() - KEPT_FOR,
-        )
-    )
+    caller's transaction."""
     db.session.flush()  # the row's id
-    db.session.add(
-        IdempotencyKey(
-            school_id=made.school_id,
-            key=key,
-            request_hash="portal",
-            status_code=303,
-            response={"id": made.id},
-            created_at=clock.now(),
-        )
+    idempotency_keys.remember(
+        school_id=made.school_id,
+        key=key,
+        request_hash="portal",
+        status=303,
+        response={"id": made.id},
     )
