@@ -43,10 +43,9 @@ os.environ.update(
     SANDESH_INSTANCE_PATH=tempfile.mkdtemp(prefix="sandesh-bench-"),
 )
 
-import psycopg2  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench.webhook import fresh_database  # noqa: E402
+from bench.webhook import drop_database, fresh_database  # noqa: E402
 
 TOP_BUDGET_MS = 2 * 21_000 / 20_000  # two cores, 21 s, 20,000 messages
 STATUSES_PER_WEBHOOK = 5.8  # as the fake batched them in bench/fanout.py's top+statuses
@@ -57,7 +56,12 @@ WEBHOOK = b'{"object":"whatsapp_business_account","entry":[' + b"x" * 1400 + b"]
 def backend_cpu(connection: sa.Connection) -> tuple[float, float]:
     """(user, system) CPU seconds of the server process behind `connection`."""
     pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        raise SystemExit(
+            f"the server's process {pid} is not on this machine: run the bench beside it"
+        ) from None
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick
 
@@ -79,7 +83,7 @@ def measured(connection: sa.Connection, count: int, run) -> dict:
     }
 
 
-def seed(count: int) -> tuple[int, int]:
+def seed() -> tuple[int, int]:
     """A school with a broadcast being sent; (school id, broadcast id)."""
     from portal.extensions import db
     from tests.faults.seed import notice_to_everyone, seed_school
@@ -162,7 +166,7 @@ def main() -> None:
     try:
         with app.app_context():
             upgrade()
-            school_id, broadcast_id = seed(args.count)
+            school_id, broadcast_id = seed()
         rounds = [
             one_round(app, args.count, school_id, broadcast_id, f"r{n}") for n in range(args.rounds)
         ]
@@ -171,11 +175,7 @@ def main() -> None:
 
         with app.app_context():
             db.engine.dispose()
-        conn = psycopg2.connect(f"{PG_SERVER}/postgres")
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        conn.close()
+        drop_database(PG_SERVER, PG_DATABASE)
     report(rounds, args)
 
 
@@ -191,9 +191,9 @@ def report(rounds: list[dict], args) -> None:
     for label in rounds[0]:
         m = {k: statistics.median(r[label][k] for r in rounds) for k in rounds[0][label]}
         median[label] = m
-        server = m["user"] + m["system"]
         print(
-            f"{label:34} {m['wall']:7.3f} {server:7.3f} {m['user']:7.3f} {m['system']:6.3f}"
+            f"{label:34} {m['wall']:7.3f} {m['user'] + m['system']:7.3f} {m['user']:7.3f}"
+            f" {m['system']:6.3f}"
             f" {m['client']:7.3f}"
         )
     server = lambda label: median[label]["user"] + median[label]["system"]  # noqa: E731

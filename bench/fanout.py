@@ -69,11 +69,9 @@ def fresh_database() -> None:
 
 
 def drop_database() -> None:
-    conn = psycopg2.connect(f"{PG_SERVER}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-    conn.close()
+    from bench.webhook import drop_database as drop
+
+    drop(PG_SERVER, PG_DATABASE)
 
 
 class MemoryWatch:

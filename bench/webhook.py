@@ -48,13 +48,19 @@ def procfile_line(name: str) -> str:
 
 
 def fresh_database(server: str, name: str) -> str:
+    drop_database(server, name, then=f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def drop_database(server: str, name: str, *, then: str | None = None) -> None:
+    """Drop the bench's database on `server` (its connections closed), then run `then`."""
     conn = psycopg2.connect(f"{server}/postgres")
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
+        if then:
+            cur.execute(then)
     conn.close()
-    return f"{server}/{name}"
 
 
 def environment(database_url: str, redis_url: str, instance: str) -> dict:
