@@ -69,7 +69,9 @@ def app():
     with app.app_context():
         upgrade()
     forget_send_limits()  # a run a moment ago sent to the same numbers
-    return app
+    yield app
+    with app.app_context():  # its connections closed, not left to the garbage collector
+        _db.engine.dispose()
 
 
 RESTART_SEQUENCES = sa.text(

@@ -59,6 +59,7 @@ def empty_queue(app) -> None:
         redis.Redis.from_url(app.config["REDIS_URL"]).flushdb()
     else:
         huey.storage.flush_all()
+        huey.storage.close()  # its connection closed, not left to the garbage collector
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ def queue(monkeypatch, tmp_path):
     huey.flush()
     yield huey
     huey.flush()
+    huey.storage.close()  # its connection closed, not left to the garbage collector
 
 
 def test_webhook_events_and_starts_go_before_senders_that_waited_longer(queue):

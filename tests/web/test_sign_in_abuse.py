@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal import create_app
+from portal.extensions import db as _db
 from portal.models import LoginThrottle, User
 from portal.services.accounts import logins, users
 from tests.conftest import FreshContextClient, Portal
@@ -23,7 +24,9 @@ def proxied_app(app):
     """The app as deployed behind one reverse proxy (PROXY_COUNT=1)."""
     proxied = create_app({"PROXY_COUNT": 1})
     proxied.test_client_class = FreshContextClient
-    return proxied
+    yield proxied
+    with proxied.app_context():  # its connections closed, not left to the garbage collector
+        _db.engine.dispose()
 
 
 def through_proxy(app, client_address: str) -> Portal:
