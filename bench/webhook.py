@@ -217,12 +217,18 @@ def main() -> None:
     env = environment(database_url, args.redis, tempfile.mkdtemp(prefix="sandesh-bench-"))
     import redis
 
-    redis.Redis.from_url(args.redis).flushdb()
-    prepare(env)
-    body = webhook_body()
-    signature = sign(body, SECRET)
-    rounds = [measure_round(env, body, signature, args) for _ in range(args.rounds)]
-    report(rounds, args, stored_events(database_url))
+    queue = redis.Redis.from_url(args.redis)
+    queue.flushdb()
+    try:
+        prepare(env)
+        body = webhook_body()
+        signature = sign(body, SECRET)
+        rounds = [measure_round(env, body, signature, args) for _ in range(args.rounds)]
+        stored = stored_events(database_url)
+    finally:  # the events it stored and the wake-ups it queued go with it
+        drop_database(args.postgres, args.database)
+        queue.flushdb()
+    report(rounds, args, stored)
 
 
 ENDPOINTS = (("hello-world Flask", "bench.hello:app"), ("Sandesh webhook", "wsgi:app"))
