@@ -70,8 +70,16 @@ def app():
         upgrade()
     forget_send_limits()  # a run a moment ago sent to the same numbers
     yield app
-    with app.app_context():  # its connections closed, not left to the garbage collector
+    close_connections(app)
+
+
+def close_connections(app) -> None:
+    """Close every pooled connection an app opened (its engine's and the webhook store's),
+    rather than leave them to the garbage collector, which on Python 3.13 warns for SQLite."""
+    with app.app_context():
         _db.engine.dispose()
+    if (store := app.extensions.get("sandesh_webhook_store")) is not None:
+        store.dispose()
 
 
 RESTART_SEQUENCES = sa.text(

@@ -9,8 +9,8 @@ from cryptography.fernet import Fernet
 
 from portal import config, create_app
 from portal.config import ConfigError, load
-from portal.extensions import db
 from portal.services.common import secrets
+from tests.conftest import close_connections
 
 SECRET = "s" * 48
 # Fixed keys (a Fernet key is 32 url-safe base64 bytes) so test ids are the same everywhere.
@@ -135,8 +135,7 @@ def test_a_production_app_sends_secure_cookies_and_hsts(app, monkeypatch):
     try:
         response = production.test_client().get("/login")
     finally:
-        with production.app_context():
-            db.engine.dispose()
+        close_connections(production)
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]

@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
+from tests.conftest import close_connections
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,7 @@ def fresh_app(empty_database):
     """The app pointed at the empty database."""
     fresh = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
     yield fresh
-    with fresh.app_context():
-        db.engine.dispose()
+    close_connections(fresh)
 
 
 def tables() -> set[str]:

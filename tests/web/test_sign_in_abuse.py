@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal import create_app
-from portal.extensions import db as _db
 from portal.models import LoginThrottle, User
 from portal.services.accounts import logins, users
-from tests.conftest import FreshContextClient, Portal
+from tests.conftest import FreshContextClient, Portal, close_connections
 from tests.factories import PASSWORD, UserFactory
 
 PROXY = "10.0.0.2"  # the reverse proxy every request comes through
@@ -25,8 +24,7 @@ def proxied_app(app):
     proxied = create_app({"PROXY_COUNT": 1})
     proxied.test_client_class = FreshContextClient
     yield proxied
-    with proxied.app_context():  # its connections closed, not left to the garbage collector
-        _db.engine.dispose()
+    close_connections(proxied)
 
 
 def through_proxy(app, client_address: str) -> Portal:
